@@ -1,0 +1,2 @@
+// libpq's client API (PQconnectdbParams, PQexecParams, PQprepare, ...).
+#include <libpq-fe.h>

@@ -1,0 +1,24 @@
+// libmicrohttpd. MHD_start_daemon and MHD_get_connection_info are variadic and do
+// not import into Swift, so these small inline wrappers take fixed arguments.
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+/// Starts a daemon with an option array (MHD_OPTION_ARRAY) and a completion callback.
+static inline struct MHD_Daemon *galley_mhd_start(unsigned int flags, uint16_t port,
+        MHD_AccessHandlerCallback handler, void *handler_cls,
+        MHD_RequestCompletedCallback completed, void *completed_cls,
+        const struct MHD_OptionItem *options) {
+    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_ARRAY, options,
+                            MHD_OPTION_END);
+}
+
+/// The peer address of a connection, or NULL.
+static inline const struct sockaddr *galley_mhd_client_addr(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info == NULL ? NULL : info->client_addr;
+}
