@@ -1,0 +1,11 @@
+/// The registry: every `.sql` file of `Sources/Shared/Migrations`, in order. SwiftPM embeds
+/// `0001_x.sql` as `PackageResources._001_x_sql` (a leading digit becomes `_`).
+///
+/// It lives here, not beside the files: Package.swift embeds that whole directory as
+/// resources, so a Swift file there would be embedded as bytes instead of compiled.
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "pickitchen_schema", bytes: PackageResources._001_pickitchen_schema_sql),
+        Migration(version: 2, name: "galley_core", bytes: PackageResources._002_galley_core_sql),
+    ]
+}
