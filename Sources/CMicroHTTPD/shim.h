@@ -22,3 +22,9 @@ static inline const struct sockaddr *galley_mhd_client_addr(struct MHD_Connectio
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     return info == NULL ? NULL : info->client_addr;
 }
+
+/// The port the daemon listens on (the real one when started with port 0), or 0.
+static inline uint16_t galley_mhd_bind_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info == NULL ? 0 : info->port;
+}
