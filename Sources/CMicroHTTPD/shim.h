@@ -6,13 +6,15 @@
 #include <microhttpd.h>
 
 /// Starts a daemon with an option array (MHD_OPTION_ARRAY) and a completion callback.
+/// The array comes first so that an MHD_OPTION_EXTERNAL_LOGGER at its head is the
+/// daemon's first option, as libmicrohttpd asks.
 static inline struct MHD_Daemon *galley_mhd_start(unsigned int flags, uint16_t port,
         MHD_AccessHandlerCallback handler, void *handler_cls,
         MHD_RequestCompletedCallback completed, void *completed_cls,
         const struct MHD_OptionItem *options) {
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_ARRAY, options,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_END);
 }
 

@@ -161,6 +161,20 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/net/if_inet6")))
+    func dualStackListenerShowsIPv4ClientsAsIPv4() throws {
+        var configuration = Self.configuration
+        configuration.host = "::"
+        let responder = TestResponder()
+        let server = HTTPServer(configuration: configuration, responder: responder)
+        try server.start()
+        defer { server.shutdown(deadline: .seconds(1)) }
+        let client = try TestHTTPClient(port: server.port)
+        defer { client.close() }
+        #expect(try client.request("GET", "/where").status == 200)
+        #expect(responder.requests(for: "/where").first?.remoteAddress == "127.0.0.1")
+    }
+
     @Test func invalidUTF8InPathAndQueryStillReachesTheResponder() throws {
         try withServer { server, responder in
             let client = try TestHTTPClient(port: server.port)
@@ -204,6 +218,25 @@ import Testing
             for _ in 0..<500 where seen.withLock({ $0.count }) < 2 { usleep(2_000) }
         }
         #expect(seen.withLock { $0 } == ["GET /inline 200 true", "GET /missing 404 true"])
+    }
+
+    @Test func emptyBodiesOddStatusesAndInjectedHeadersAreHandled() throws {
+        try withServer { server, _ in
+            let client = try TestHTTPClient(port: server.port)
+            defer { client.close() }
+            let noContent = try client.request("GET", "/empty")
+            #expect(noContent.status == 204)
+            #expect(noContent.body.isEmpty)
+            let nothing = try client.request("GET", "/nothing")
+            #expect(nothing.status == 200)
+            #expect(nothing.header("Content-Length") == "0")
+            #expect(try client.request("GET", "/weird-status").status == 500)
+            let injected = try client.request("GET", "/inject")
+            #expect(injected.status == 200)
+            #expect(injected.header("Injected") == nil)
+            #expect(injected.header("X-Good") == "fine")
+            #expect(try client.request("GET", "/hello").text == "hello")
+        }
     }
 
     // MARK: Hostile input
@@ -253,7 +286,6 @@ import Testing
         let response = try client.readResponse()
         #expect(response.status == 200)
         #expect(response.text == "slow done")
-        #expect(response.header("Connection")?.lowercased() == "close")
         #expect(server.inFlight == 0)
         #expect(!TestHTTPClient.canConnect(port: port))
         server.shutdown(deadline: .seconds(1))  // a second call is harmless
@@ -269,9 +301,12 @@ import Testing
         #expect(responder.waitUntilSlowStarted())
         server.shutdown(deadline: .milliseconds(100))
         #expect(!responder.slowHasFinished)
-        #expect(try client.readResponse().status == 503)
+        let response = try client.readResponse()
+        #expect(response.status == 503)
+        #expect(response.header("Connection")?.lowercased() == "close")
         // The handler finishes after the daemon stopped: that must be harmless.
-        for _ in 0..<1_000 where !responder.slowFinished.load(ordering: .acquiring) { usleep(5_000) }
+        responder.releaseStuck.store(true, ordering: .releasing)
+        for _ in 0..<1_000 where !responder.slowHasFinished { usleep(5_000) }
         #expect(responder.slowHasFinished)
         usleep(20_000)
     }
@@ -321,6 +356,7 @@ final class TestResponder: HTTPResponder {
     let inlineCalls = Atomic<Int>(0)
     let slowStarted = Atomic<Bool>(false)
     let slowFinished = Atomic<Bool>(false)
+    let releaseStuck = Atomic<Bool>(false)
 
     func bodyLimit(method: String, path: String) -> Int { path == "/small" ? 1024 : -1 }
 
@@ -353,9 +389,22 @@ final class TestResponder: HTTPResponder {
             return HTTPResponse(text: "slept")
         case "/slow", "/stuck":
             slowStarted.store(true, ordering: .releasing)
-            usleep(request.path == "/slow" ? 300_000 : 1_500_000)
+            if request.path == "/slow" {
+                usleep(300_000)
+            } else {
+                // Held until the test lets go, so "still running at the deadline" is certain.
+                for _ in 0..<2_000 where !releaseStuck.load(ordering: .acquiring) { usleep(5_000) }
+            }
             slowFinished.store(true, ordering: .releasing)
             return HTTPResponse(text: "slow done")
+        case "/empty":
+            return HTTPResponse(status: 204)
+        case "/nothing":
+            return HTTPResponse()
+        case "/weird-status":
+            return HTTPResponse(status: 42, text: "?")
+        case "/inject":
+            return HTTPResponse(status: 200, headers: [("X-Bad", "a\r\nInjected: yes"), ("X-Good", "fine")], body: [])
         case "/missing":
             return HTTPResponse(status: 404, text: "not found")
         default:
@@ -490,7 +539,7 @@ final class TestHTTPClient {
             headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         var response = TestHTTPResponse(status: status, headers: headers, body: [])
-        if isHead { return response }
+        if isHead || status == 204 || status == 304 { return response }
         if let length = response.header("Content-Length").flatMap(Int.init) {
             while buffer.count < length {
                 if try !fill() { throw TestHTTPClientError(description: "short body") }

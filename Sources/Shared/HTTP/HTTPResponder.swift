@@ -2,7 +2,9 @@
 ///
 /// `respond` runs on one of the server's handler threads (it may block on the
 /// database), except when `answersInline` says the route is cheap enough to answer
-/// on libmicrohttpd's own thread.
+/// on libmicrohttpd's own thread. `bodyLimit`, `answersInline` and `bodyTooLarge`
+/// always run on libmicrohttpd's thread: keep them cheap and non-blocking.
+/// HEAD requests arrive as such; libmicrohttpd drops the body from the answer.
 public protocol HTTPResponder: Sendable {
     /// Largest body accepted for this route, in bytes. A negative value means
     /// ``HTTPServerConfiguration/defaultBodyLimit``.

@@ -62,21 +62,20 @@ final class HTTPServerCore: Sendable {
             context.path = url.map { String(cString: $0) } ?? "/"
             let limit = responder.bodyLimit(method: context.method, path: context.path)
             context.bodyLimit = limit < 0 ? max(0, configuration.defaultBodyLimit) : limit
-            if let declared = declaredLength(connection) {
-                if declared > context.bodyLimit {
-                    context.tooLarge = true
-                    return answer(responder.bodyTooLarge(makeRequest(connection, context, withBody: false)),
-                                  connection, context)
-                }
-                if declared > 0 { context.body.reserveCapacity(declared) }
+            let declared = declaredLength(connection) ?? 0
+            if declared > context.bodyLimit {
+                context.tooLarge = true
+                return answer(responder.bodyTooLarge(makeRequest(connection, context, withBody: false)),
+                              connection, context)
             }
             if isMultipartForm(connection) {
                 context.isMultipart = true
-                context.body = []
                 context.postProcessor = MHD_create_post_processor(
                     connection, HTTPRequestContext.formBufferSize, galleyFormIterator,
                     Unmanaged.passUnretained(context).toOpaque())
                 if context.postProcessor == nil { context.formFailed = true }
+            } else if declared > 0 {
+                context.body.reserveCapacity(declared)
             }
             return .YES
 
