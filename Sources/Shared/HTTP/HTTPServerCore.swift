@@ -243,28 +243,34 @@ final class HTTPServerCore: Sendable {
     /// The peer's address as text; IPv4-mapped IPv6 addresses are shown as IPv4.
     static func remoteAddress(_ connection: OpaquePointer) -> String {
         guard let address = galley_mhd_client_addr(connection) else { return "" }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        switch Int32(address.pointee.sa_family) {
+        var family = Int32(address.pointee.sa_family)
+        var raw = in6_addr()  // large enough for either family
+        switch family {
         case AF_INET:
             address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
-                var raw = ipv4.pointee.sin_addr
-                _ = inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count))
+                withUnsafeMutableBytes(of: &raw) { target in
+                    withUnsafeBytes(of: ipv4.pointee.sin_addr) { target.copyMemory(from: $0) }
+                }
             }
         case AF_INET6:
-            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ipv6 in
-                var raw = ipv6.pointee.sin6_addr
-                let bytes = withUnsafeBytes(of: &raw) { Array($0) }
-                if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                    var mapped = in_addr()
-                    withUnsafeMutableBytes(of: &mapped) { $0.copyBytes(from: bytes[12..<16]) }
-                    _ = inet_ntop(AF_INET, &mapped, &buffer, socklen_t(buffer.count))
-                } else {
-                    _ = inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
+            raw = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+            let isMapped = withUnsafeBytes(of: raw) { bytes in
+                bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+            }
+            if isMapped {
+                // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; show them as a.b.c.d.
+                withUnsafeMutableBytes(of: &raw) { bytes in
+                    for index in 0..<4 { bytes[index] = bytes[12 + index] }
                 }
+                family = AF_INET
             }
         default:
             return ""
         }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> String in
+            guard let base = buffer.baseAddress,
+                  inet_ntop(family, &raw, base, socklen_t(buffer.count)) != nil else { return "" }
+            return String(cString: base)
+        }
     }
 }
