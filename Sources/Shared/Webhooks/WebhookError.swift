@@ -7,6 +7,7 @@ public struct WebhookError: Error, Hashable, CustomStringConvertible, CustomDebu
         case invalidPayload
         case missingField
         case transferTooDeep
+        case invalidCommand
     }
 
     private let code: Code
@@ -27,6 +28,8 @@ public struct WebhookError: Error, Hashable, CustomStringConvertible, CustomDebu
     public static let missingField = WebhookError(.missingField)
     /// A chain of TRANSFER events longer than the resolver follows (a cycle or abuse).
     public static let transferTooDeep = WebhookError(.transferTooDeep)
+    /// `WebhookWorker` was started with arguments it does not know.
+    public static let invalidCommand = WebhookError(.invalidCommand)
 
     /// The same kind with a detail for logs (an event id, a field name).
     public func with(_ detail: String) -> WebhookError { WebhookError(code, detail) }
@@ -38,6 +41,7 @@ public struct WebhookError: Error, Hashable, CustomStringConvertible, CustomDebu
         case .invalidPayload: "stored webhook payload is not a RevenueCat event"
         case .missingField: "webhook event lacks a required field"
         case .transferTooDeep: "chain of TRANSFER events too long to follow"
+        case .invalidCommand: "usage: WebhookWorker [replay --event ID | replay --parked]"
         }
     }
 
