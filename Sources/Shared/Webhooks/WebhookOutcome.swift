@@ -29,6 +29,7 @@ public struct WebhookOutcome: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        reason.map { "\(status.rawValue) \(eventType): \($0)" } ?? "\(status.rawValue) \(eventType)"
+        let head = eventType.isEmpty ? status.rawValue : "\(status.rawValue) \(eventType)"
+        return reason.map { "\(head): \($0)" } ?? head
     }
 }
