@@ -23,7 +23,12 @@ USERS=$(( N / 4 > 0 ? N / 4 : 1 ))
 REDIS_DB_BENCH=${BENCH_REDIS_DB:-11}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 
-scripts/stack start >/dev/null
+# The stack may already run (from another checkout, same ports): start it only when down.
+stack_status=$(scripts/stack status 2>/dev/null || true)
+case "$stack_status" in
+  *"redis: up"*"postgresql: up"*) ;;
+  *) scripts/stack start >/dev/null ;;
+esac
 eval "$(scripts/stack env)"
 export REDIS_DB=$REDIS_DB_BENCH
 export ENVIRONMENT=local LOG_LEVEL=warning MIGRATE_ON_START=true

@@ -22,7 +22,7 @@ import Testing
         redis.shutdown()
     }
 
-    func waitUntil(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async -> Bool {
+    func waitUntil(timeout: Duration = .seconds(90), _ condition: () throws -> Bool) async -> Bool {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {
             if (try? condition()) == true { return true }

@@ -7,12 +7,13 @@ extension WebhookApplier {
         _ event: RevenueCatEvent, plan: VipType, row: EventRow, facts: AppliedFacts, on db: PostgresConnection
     ) throws -> WebhookOutcome {
         guard let productID = facts.productID else { return try finish(row, .ignored, reason: "event has no product_id", facts: facts, on: db) }
-        if let base = try resolveUser(facts.customerIDs, on: db) {
-            try rememberAliases(facts.customerIDs, of: base, on: db)
-        }
-        guard let owner = try resolveOwner(customerIDs: facts.customerIDs, at: event.timestampMs, on: db) else {
-            return try park(row, facts: facts, on: db)
-        }
+        // Aliases are learned from the customer's own ids (before any TRANSFER), so what
+        // is learned does not depend on whether the transfer arrived first.
+        let owner = try resolveOwner(customerIDs: facts.customerIDs, at: event.timestampMs, on: db)
+        let base: Int64?
+        if let owner, !owner.viaTransfer { base = owner.userID } else { base = try resolveUser(facts.customerIDs, on: db) }
+        if let base { try rememberAliases(facts.customerIDs, of: base, on: db) }
+        guard let owner else { return try park(row, facts: facts, on: db) }
         try lockUsers([owner.userID], on: db)
         var applied = facts
         applied.userID = owner.userID
@@ -78,31 +79,30 @@ extension WebhookApplier {
 
     /// `users.is_vip`, `vip_type` and `vip_expire_time` from the user's subscriptions: VIP
     /// while one is not expired and its period has not ended (a lifetime plan never ends).
+    /// One statement, written only when a value changes.
     func recomputeVIP(userIDs: [Int64], on db: PostgresConnection) throws {
         let moment = now()
         for userID in Set(userIDs).sorted() {
-            var lifetime = false
-            var best: (end: Date, plan: String)? = nil
-            for row in try db.query(
-                "SELECT plan_type, status, current_period_end FROM subscriptions WHERE user_id = $1", [userID])
-            {
-                guard try row.decode(String.self, "status") != "expired" else { continue }
-                let plan = try row.decode(String.self, "plan_type")
-                if let end = try row.decode(Date?.self, "current_period_end") {
-                    if end > moment, best.map({ end > $0.end }) ?? true { best = (end, plan) }
-                } else if plan == VipType.lifetime.rawValue {
-                    lifetime = true
-                }
-            }
-            let isVIP = lifetime || best != nil
-            let vipType: String? = lifetime ? VipType.lifetime.rawValue : best?.plan
-            let expires: Date? = lifetime ? nil : best?.end
             try db.execute(
                 """
-                UPDATE users SET is_vip = $2, vip_type = $3, vip_expire_time = $4, updated_at = $5
-                WHERE id = $1 AND (is_vip IS DISTINCT FROM $2::boolean OR vip_type IS DISTINCT FROM $3::varchar
-                                   OR vip_expire_time IS DISTINCT FROM $4::timestamptz)
-                """, [userID, isVIP, vipType, expires, moment])
+                WITH s AS (
+                    SELECT COALESCE(bool_or(current_period_end IS NULL AND plan_type = 'lifetime')
+                                    FILTER (WHERE status <> 'expired'), false) AS lifetime,
+                           max(current_period_end) FILTER (WHERE status <> 'expired' AND current_period_end > $2) AS best_end,
+                           (array_agg(plan_type ORDER BY current_period_end DESC, plan_type)
+                                FILTER (WHERE status <> 'expired' AND current_period_end > $2))[1] AS best_plan
+                    FROM subscriptions WHERE user_id = $1
+                ), v AS (
+                    SELECT lifetime OR best_end IS NOT NULL AS is_vip,
+                           CASE WHEN lifetime THEN 'lifetime' ELSE best_plan END AS vip_type,
+                           CASE WHEN lifetime THEN NULL ELSE best_end END AS vip_expire_time
+                    FROM s
+                )
+                UPDATE users u SET is_vip = v.is_vip, vip_type = v.vip_type, vip_expire_time = v.vip_expire_time, updated_at = $2
+                FROM v
+                WHERE u.id = $1
+                  AND (u.is_vip, u.vip_type, u.vip_expire_time) IS DISTINCT FROM (v.is_vip, v.vip_type, v.vip_expire_time)
+                """, [userID, moment])
         }
     }
 

@@ -51,17 +51,21 @@ public struct WebhookApplier: Sendable {
     /// Applies the event stored under RevenueCat's `event.id`. Call it inside a transaction
     /// (``PostgresPool/withTransaction(_:)``); every change it makes commits or rolls back together.
     public func apply(eventID: String, mode: Mode = .delivery, on db: PostgresConnection) throws -> WebhookOutcome {
-        guard let peek = try db.query("SELECT event_type, status FROM revenuecat_events WHERE event_id = $1", [eventID]).first else {
+        // The type decides the advisory lock, taken before the row lock (see the type's doc).
+        guard let peek = try db.query(
+            """
+            SELECT event_type, status,
+                   CASE WHEN event_type = 'TRANSFER' THEN pg_advisory_xact_lock($2)
+                        ELSE pg_advisory_xact_lock_shared($2) END IS NULL AS locked
+            FROM revenuecat_events WHERE event_id = $1
+            """, [eventID, Self.transferLockKey]
+        ).first else {
             return WebhookOutcome(status: .notFound, eventType: "")
         }
-        let type = RevenueCatEventType(try peek.decode(String.self, "event_type"))
-        let label = type.metricLabel
+        let label = RevenueCatEventType(try peek.decode(String.self, "event_type")).metricLabel
         if let settled = settledOutcome(status: try peek.decode(String.self, "status"), due: true, mode: mode, label: label) {
             return settled
         }
-        try db.query(
-            type == .transfer ? "SELECT pg_advisory_xact_lock($1)" : "SELECT pg_advisory_xact_lock_shared($1)",
-            [Self.transferLockKey])
         let lockSQL = """
             SELECT id, status, attempts, payload, event_timestamp_ms,
                    (next_attempt_at IS NOT NULL AND next_attempt_at <= $2) AS due
