@@ -84,9 +84,14 @@ public struct RewardRun: Sendable {
     /// without a points account get one, and the page is repeated; it is idempotent.
     func creditPage(after: Int64, on connection: PostgresConnection) throws -> RewardBatchResult {
         var attempt = 0
+        var earlier = (credited: 0, points: Int64(0))
         while true {
             attempt += 1
-            let result = try runBatch(after: after, on: connection)
+            var result = try runBatch(after: after, on: connection)
+            // A repeat finds the page's earlier credits already made: they count as this page's.
+            result.credited += earlier.credited
+            result.points += earlier.points
+            earlier = (result.credited, result.points)
             guard result.missingAccounts > 0, !options.dryRun else { return result }
             guard attempt < RewardRun.accountAttempts, let last = result.lastUserID else {
                 throw RewardError.accountsMissing.with(details: "\(result.missingAccounts) after \(attempt) attempts")
