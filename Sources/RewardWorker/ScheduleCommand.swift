@@ -28,10 +28,18 @@ struct ScheduleCommand {
             scheduler.stop()
         }
         defer { withExtendedLifetime(watcher) {} }
-        // TODO(integrator): serve GET /health and GET /metrics (MetricsRegistry.shared.render())
-        // on metricsPort with Shared/HTTP's HTTPServer once it is merged; shut it down after serve().
-        logger.info("reward scheduler started", ["metrics_port": String(metricsPort)])
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(port: metricsPort, threads: 1, handlerThreads: 1, connectionLimit: 64),
+            responder: RewardStatusResponder(), logger: Logger(label: "reward-http"))
+        do {
+            try server.start()
+        } catch {
+            Console.fail("cannot serve /health and /metrics on METRICS_PORT \(metricsPort): \(error)", details: error)
+            return 1
+        }
+        logger.info("reward scheduler started", ["metrics_port": String(server.port)])
         scheduler.serve()
+        server.shutdown(deadline: .seconds(2))
         logger.info("reward scheduler stopped")
         return 0
     }
