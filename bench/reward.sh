@@ -20,12 +20,13 @@ week=${BENCH_WEEK:-2026-W47}
 eval "$(scripts/stack env)"
 export PGHOST=$POSTGRES_SERVER PGPORT=$POSTGRES_PORT PGUSER=$POSTGRES_USER PGPASSWORD=$POSTGRES_PASSWORD
 db="galley_reward_bench_$$"
+admin_db=$POSTGRES_DB
 log=$(mktemp -d)/reward
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-cleanup() { psql -X -q -d "$POSTGRES_DB" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; }
+cleanup() { psql -X -q -d "$admin_db" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 echo "== build (release)"
@@ -33,7 +34,7 @@ swift build -c release --product RewardWorker 2>&1 | tail -n 1
 bin="$(swift build -c release --product RewardWorker --show-bin-path)/RewardWorker"
 
 echo "== database $db"
-psql -X -q -d "$POSTGRES_DB" -c "CREATE DATABASE \"$db\""
+psql -X -q -d "$admin_db" -c "CREATE DATABASE \"$db\""
 export POSTGRES_DB=$db
 # The worker applies the migrations itself (MIGRATE_ON_START); a dry run on the empty schema does only that.
 "$bin" run --dry-run --week "$week" >"$log.migrate" 2>&1
