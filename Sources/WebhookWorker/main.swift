@@ -9,7 +9,7 @@ Signals.ignoreSIGPIPE()
 
 let settings: Settings
 do {
-    settings = try Settings.load()
+    settings = try Settings.load(requiring: [])
 } catch {
     print(error.description)
     exit(1)
