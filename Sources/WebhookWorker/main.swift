@@ -128,7 +128,7 @@ registry.gauge("galley_redis_pool_connections", help: "Redis connections by stat
 let server = HTTPServer(
     configuration: HTTPServerConfiguration(
         host: settings.http.host, port: settings.workers.metricsPort ?? 9102, threads: 1, handlerThreads: 1),
-    responder: WebhookStatusResponder(registry: registry, isStopping: { consumer.isStopping }),
+    responder: WorkerStatusResponder(registry: registry, isStopping: { consumer.isStopping }),
     logger: Logger(label: "http"))
 do {
     try server.start()
