@@ -34,15 +34,10 @@ do {
 }
 
 let postgres = PostgresPool(
-    configuration: PostgresConfiguration(
-        host: settings.database.host, port: settings.database.port, user: settings.database.user,
-        password: settings.database.password, database: settings.database.database,
-        applicationName: "galley-webhook-worker"),
+    configuration: settings.postgresConfiguration(applicationName: "galley-webhook-worker"),
     size: settings.database.poolSize, logger: Logger(label: "postgres"))
 let redis = RedisPool(
-    configuration: RedisConfiguration(
-        host: settings.redis.host, port: settings.redis.port, password: settings.redis.password,
-        database: settings.redis.database),
+    configuration: settings.redisConfiguration,
     size: settings.redis.poolSize, logger: Logger(label: "redis"))
 
 let lease: SnowflakeNodeLease
