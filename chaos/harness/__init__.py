@@ -1,0 +1,1 @@
+"""Galley's chaos harness: fault scenarios, the contract's invariants, the fuzz."""
