@@ -1,0 +1,107 @@
+"""Schema-driven fuzz of the HTTP API against the gateway's own OpenAPI document, with
+schemathesis 4.x (in a venv under ~/.cache/galley-chaos): every answer must match the
+document (status code, content type, body schema) and none may be a 5xx (503 is
+allowed only during injected outages, and this run injects none). Bounded by
+--max-examples per operation and a wall-clock limit."""
+import collections
+import json
+import os
+import subprocess
+import sys
+
+from . import fleet, load, stack
+from .common import fresh, fund, log
+
+VENV = os.path.expanduser("~/.cache/galley-chaos/venv")
+SCHEMATHESIS = os.path.join(VENV, "bin", "schemathesis")
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+
+
+def ensure_schemathesis():
+    if os.access(SCHEMATHESIS, os.X_OK):
+        return
+    log("installing schemathesis 4.x into " + VENV)
+    subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+    subprocess.run([os.path.join(VENV, "bin", "pip"), "install", "-q", "schemathesis>=4,<5"], check=True)
+
+
+def _har_statuses(path):
+    counts = collections.Counter()
+    by_op = collections.defaultdict(collections.Counter)
+    try:
+        with open(path) as f:
+            har = json.load(f)
+    except (OSError, ValueError):
+        return counts, by_op
+    for entry in har.get("log", {}).get("entries", []):
+        status = entry.get("response", {}).get("status", 0)
+        counts[status] += 1
+        url = entry.get("request", {}).get("url", "")
+        path = url.split("127.0.0.1:%d" % fleet.GATEWAY_PORT, 1)[-1].split("?", 1)[0]
+        by_op[f"{entry.get('request', {}).get('method')} {path}"][status] += 1
+    return counts, by_op
+
+
+def run(bin_dir, max_examples=20, time_limit=300, workers=2):
+    """Answers a dict: ok, counts, failures (text), and the report paths."""
+    ensure_schemathesis()
+    fl = fresh("fuzz", bin_dir)
+    outdir = fl.logdir
+    try:
+        fl.start_gateway()
+        client = load.Client()
+        token, user_id = load.login(client, "chaos-fuzz-user")
+        fund(fl.db, [user_id], 1_000_000)
+        har = os.path.join(outdir, "fuzz.har")
+        report = os.path.join(outdir, "fuzz-report.json")
+        junit = os.path.join(outdir, "fuzz-junit.xml")
+        cmd = [SCHEMATHESIS, "run", f"http://127.0.0.1:{fleet.GATEWAY_PORT}/api/v1/openapi.json",
+               "--url", f"http://127.0.0.1:{fleet.GATEWAY_PORT}/api/v1",
+               "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", str(max_examples),
+               "--phases", "examples,coverage,fuzzing", "--workers", str(workers), "--request-timeout", "10",
+               "--seed", "20261121", "--suppress-health-check", "all", "--continue-on-failure",
+               "--report", "har,junit", "--report-har-path", har, "--report-junit-path", junit,
+               "--output-truncate", "true"]
+        log(f"fuzz: schemathesis, {max_examples} examples per operation, at most {time_limit}s")
+        env = dict(os.environ, NO_COLOR="1", SCHEMATHESIS_HOOKS="")
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env)
+            output, rc, timed_out = proc.stdout + proc.stderr, proc.returncode, False
+        except subprocess.TimeoutExpired as e:
+            output = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            rc, timed_out = "timeout", True
+        with open(os.path.join(outdir, "fuzz-output.txt"), "w") as f:
+            f.write(output)
+        counts, by_op = _har_statuses(har)
+        alive = fl.gateway.alive()
+        five = {k: v for k, v in counts.items() if k >= 500}
+        summary_lines = [line for line in output.splitlines()
+                         if any(w in line for w in ("passed", "failed", "Operations", "Test cases", "errors", "Failures",
+                                                    "Seed", "Warning", "Summary"))][-12:]
+        failures = _failures(output)
+        ok = rc == 0 and not five and alive
+        return {"ok": ok, "rc": rc, "timed_out": timed_out, "counts": dict(counts), "by_op": {k: dict(v) for k, v in by_op.items()},
+                "five": five, "alive": alive, "summary": summary_lines, "failures": failures,
+                "output_path": os.path.join(outdir, "fuzz-output.txt"), "har": har, "junit": junit,
+                "max_examples": max_examples}
+    finally:
+        fl.stop()
+
+
+def _failures(output):
+    """The failure headings schemathesis prints (one per operation and check)."""
+    lines = output.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith("_") and s.endswith("_") and len(s) > 10:
+            title = s.strip("_ ").strip()
+            checks = []
+            for nxt in lines[i + 1:i + 40]:
+                n = nxt.strip()
+                if n.startswith("_") and n.endswith("_") and len(n) > 10:
+                    break
+                if n.startswith("- "):
+                    checks.append(n[2:])
+            found.append(f"{title}: {'; '.join(checks[:4])}" if checks else title)
+    return found
