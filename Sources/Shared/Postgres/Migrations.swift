@@ -7,5 +7,6 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "pickitchen_schema", bytes: PackageResources._001_pickitchen_schema_sql),
         Migration(version: 2, name: "galley_core", bytes: PackageResources._002_galley_core_sql),
+        Migration(version: 3, name: "gateway", bytes: PackageResources._003_gateway_sql),
     ]
 }

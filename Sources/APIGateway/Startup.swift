@@ -1,0 +1,98 @@
+import Shared
+import Foundation
+
+/// The few things `main.swift` does before serving, each a one-line failure on stderr
+/// and exit 1 (the contract's rule for bad settings), so `main.swift` only wires.
+enum Startup {
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(1)
+    }
+
+    static func settings() -> Settings {
+        do {
+            return try Settings.load()
+        } catch {
+            fail(error.description)
+        }
+    }
+
+    static func businessConfig(_ settings: Settings) -> BusinessConfigStore {
+        do {
+            return try BusinessConfigStore(path: settings.configPath)
+        } catch {
+            fail(error.description)
+        }
+    }
+
+    static func postgresConfiguration(_ settings: Settings) -> PostgresConfiguration {
+        PostgresConfiguration(
+            host: settings.database.host, port: settings.database.port, user: settings.database.user,
+            password: settings.database.password,
+            database: settings.database.database.isEmpty ? settings.database.user : settings.database.database,
+            applicationName: "galley-gateway")
+    }
+
+    static func redisConfiguration(_ settings: Settings) -> RedisConfiguration {
+        RedisConfiguration(host: settings.redis.host, port: settings.redis.port, password: settings.redis.password,
+                           database: settings.redis.database)
+    }
+
+    static func migrate(_ pool: PostgresPool, logger: Logger) {
+        do {
+            try MigrationRunner.migrate(pool: pool, logger: logger)
+        } catch {
+            fail("migration failed: \(error)")
+        }
+    }
+
+    static func lease(_ redis: RedisPool, settings: Settings, logger: Logger) -> SnowflakeNodeLease {
+        do {
+            return try SnowflakeNodeLease.acquire(pool: redis, nodeID: settings.snowflakeNodeID, logger: logger) { node in
+                Logger(label: "gateway").error("snowflake node id taken over by another process; exiting", ["node_id": String(node)])
+                exit(1)
+            }
+        } catch let error as SnowflakeError {
+            fail(error.description)
+        } catch {
+            fail("could not lease a Snowflake node id: \(error)")
+        }
+    }
+
+    static func provider(_ settings: Settings) -> any EmojiProvider {
+        if settings.dashScope.mock { return MockEmojiProvider() }
+        return DashScopeClient(configuration: DashScopeClient.Configuration(
+            baseURL: settings.dashScope.baseURL, apiKey: settings.dashScope.apiKey))
+    }
+
+    static func serverConfiguration(_ settings: Settings) -> HTTPServerConfiguration {
+        HTTPServerConfiguration(
+            host: settings.http.host, port: settings.http.port, threads: settings.http.threads,
+            handlerThreads: settings.http.handlerThreads, connectionLimit: settings.http.connectionLimit,
+            perIPConnectionLimit: settings.http.perIPConnectionLimit,
+            connectionTimeoutSeconds: settings.http.timeoutSeconds,
+            defaultBodyLimit: GatewayResponder.jsonBodyLimit)
+    }
+}
+
+extension Startup {
+    /// The configured object storage; nil (upload routes answer 500001) when it cannot be
+    /// built. The local backend signs uploads with a key derived from `SECRET_KEY`.
+    static func storage(_ settings: Settings, logger: Logger) -> (any ObjectStorage)? {
+        switch settings.storage.backend {
+        case .local:
+            let base = settings.storage.publicBaseURL ?? "http://127.0.0.1:\(settings.http.port)/api/v1/storage"
+            do {
+                return try LocalObjectStorage(
+                    directory: settings.storage.localDirectory, publicBaseURL: base,
+                    signingSecret: Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-local-storage"))
+            } catch {
+                logger.error("local object storage unavailable", ["error": String(reflecting: error)])
+                return nil
+            }
+        case .s3:
+            logger.error("s3 object storage is not wired yet")
+            return nil
+        }
+    }
+}
