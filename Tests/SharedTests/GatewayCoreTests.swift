@@ -472,6 +472,29 @@ struct GatewayCoreTests {
             for part in parts { node = node?[part] }
             #expect(node != nil, "\(ref) does not resolve")
         }
+        // A real OpenAPI 3.1 validator, when the machine has one (openapi-spec-validator).
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("openapi") + ".json")
+        try Data(response.body).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let check = try await onThread { () -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", """
+                import json, sys
+                try:
+                    from openapi_spec_validator import validate
+                except ImportError:
+                    print("validator not installed"); sys.exit(0)
+                validate(json.load(open(sys.argv[1]))); print("valid")
+                """, file.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        #expect(check.0 == 0, "openapi-spec-validator: \(check.1)")
     }
 
     @Test func docsPageIsSelfContained() async throws {
