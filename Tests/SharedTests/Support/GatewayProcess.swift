@@ -55,6 +55,13 @@ final class GatewayProcess: Sendable {
     }
 
     static func start(_ options: Options) async throws -> GatewayProcess {
+        // Rate-limit windows of an earlier run of the same suite must not count against this one.
+        let redis = RedisConfiguration(host: TestEnvironment.redisHost, port: options.redisPort, database: options.redisDatabase)
+        try await onThread {
+            let connection = try RedisConnection(configuration: redis)
+            let keys = try connection.checkedCommand(["KEYS", "galley:ratelimit:*"]).arrayValue?.compactMap(\.stringValue) ?? []
+            try connection.del(keys)
+        }
         let database = TestEnvironment.uniqueName("gw").lowercased()
         try await onThread { try adminExecute("CREATE DATABASE \(database)") }
         let port = try freePort()
@@ -118,7 +125,7 @@ final class GatewayProcess: Sendable {
             while process.isRunning && Date() < deadline { usleep(20_000) }
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                while process.isRunning { usleep(10_000) }
                 return -1
             }
             return process.terminationStatus
