@@ -6,13 +6,15 @@
 #include <microhttpd.h>
 
 /// Starts a daemon with an option array (MHD_OPTION_ARRAY) and a completion callback.
+/// The array comes first so that an MHD_OPTION_EXTERNAL_LOGGER at its head is the
+/// daemon's first option, as libmicrohttpd asks.
 static inline struct MHD_Daemon *galley_mhd_start(unsigned int flags, uint16_t port,
         MHD_AccessHandlerCallback handler, void *handler_cls,
         MHD_RequestCompletedCallback completed, void *completed_cls,
         const struct MHD_OptionItem *options) {
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_ARRAY, options,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_END);
 }
 
@@ -21,4 +23,10 @@ static inline const struct sockaddr *galley_mhd_client_addr(struct MHD_Connectio
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     return info == NULL ? NULL : info->client_addr;
+}
+
+/// The port the daemon listens on (the real one when started with port 0), or 0.
+static inline uint16_t galley_mhd_bind_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info == NULL ? 0 : info->port;
 }

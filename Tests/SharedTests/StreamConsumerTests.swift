@@ -98,14 +98,18 @@ import Testing
     @Test func heartbeatKeepsLongEntriesFromBeingClaimed() async throws {
         let stream = TestEnvironment.uniqueName("consumer")
         _ = try await pool.withConnection { try $0.xadd(stream, maxLength: nil, fields: [("task_id", "slow")]) }
-        // Each entry takes 1.5 s, five times the claim idle: without the heartbeat the
-        // other consumer would claim and handle it a second time.
-        let slowHandler = RecordingHandler(delay: .milliseconds(1500))
-        let first = StreamConsumer(configuration: configuration(stream, consumer: "one"), redis: pool, handler: slowHandler, logger: Logger(label: "test"))
+        // The entry takes 7 s, over twice the claim idle: without the heartbeat (every
+        // 100 ms) the other consumer would claim and handle it a second time.
+        var config = configuration(stream, consumer: "one")
+        config.claimMinIdle = .seconds(3)
+        let slowHandler = RecordingHandler(delay: .seconds(7))
+        let first = StreamConsumer(configuration: config, redis: pool, handler: slowHandler, logger: Logger(label: "test"))
         let firstRun = Task { try await first.run() }
         try await Task.sleep(for: .milliseconds(200))
         let otherHandler = RecordingHandler()
-        let second = StreamConsumer(configuration: configuration(stream, consumer: "two"), redis: pool, handler: otherHandler, logger: Logger(label: "test"))
+        var otherConfig = configuration(stream, consumer: "two")
+        otherConfig.claimMinIdle = .seconds(3)
+        let second = StreamConsumer(configuration: otherConfig, redis: pool, handler: otherHandler, logger: Logger(label: "test"))
         let secondRun = Task { try await second.run() }
         #expect(await waitUntil { slowHandler.handled.withLock { $0.count } == 1 })
         try await Task.sleep(for: .milliseconds(500))
