@@ -133,6 +133,46 @@ final class GatewayProcess: Sendable {
         return status
     }
 
+    /// Sends SIGTERM without waiting (see ``waitForExit(seconds:)``).
+    func terminate() { if process.isRunning { process.terminate() } }
+
+    /// The exit status once the process ended, or nil if it still runs after `seconds`.
+    func waitForExit(seconds: Double) async -> Int32? {
+        let process = self.process
+        return await (try? onThread { () -> Int32? in
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            return process.isRunning ? nil : process.terminationStatus
+        }) ?? nil
+    }
+
+    /// Runs the binary to completion (a subcommand, or a start that must fail) with the
+    /// test stack's settings plus `environment`; answers the exit status and stderr.
+    static func runToExit(arguments: [String], environment: [String: String]) async throws -> (status: Int32, stderr: String) {
+        var env = ProcessInfo.processInfo.environment
+        let defaults: [String: String] = [
+            "ENVIRONMENT": "local", "POSTGRES_SERVER": TestEnvironment.postgresHost,
+            "POSTGRES_PORT": String(TestEnvironment.postgresPort), "POSTGRES_USER": TestEnvironment.postgresUser,
+            "POSTGRES_PASSWORD": TestEnvironment.postgresPassword, "REDIS_HOST": TestEnvironment.redisHost,
+            "REDIS_PORT": String(TestEnvironment.redisPort), "HOST": "127.0.0.1",
+        ]
+        for (name, value) in defaults { env[name] = value }
+        for (name, value) in environment { env[name] = value }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binaryPath)
+        process.arguments = arguments
+        process.environment = env
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return try await onThread {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            while process.isRunning { usleep(10_000) }
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+    }
+
     var isRunning: Bool { process.isRunning }
     var processIdentifier: Int32 { process.processIdentifier }
 
