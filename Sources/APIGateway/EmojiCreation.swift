@@ -33,14 +33,16 @@ enum EmojiCreation {
 
     @Sendable static func create(_ context: RequestContext) throws -> HTTPResponse {
         let services = context.services
-        let user = try context.user()
-        try services.rateLimiter.check(.create, who: String(user.id), limit: services.settings.rateLimits.createPerMinute,
+        // The token's user id, without a read: the task insert below is the existence
+        // check (its foreign key), which saves a round trip on the busiest route.
+        let userID = try context.authenticatedUserID()
+        try services.rateLimiter.check(.create, who: String(userID), limit: services.settings.rateLimits.createPerMinute,
                                        now: context.now)
         let request = try parse(context)
         let requestHash = request.hash
 
         if let key = request.idempotencyKey,
-           let existing = try services.postgres.withConnection({ try existingTask(userID: user.id, key: key, on: $0) }) {
+           let existing = try services.postgres.withConnection({ try existingTask(userID: userID, key: key, on: $0) }) {
             return try replay(existing, hash: requestHash)
         }
 
@@ -59,7 +61,7 @@ enum EmojiCreation {
         let taskID = services.ids.next()
         let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
             ("task_id", String(taskID)),
-            ("user_id", String(user.id)),
+            ("user_id", String(userID)),
             ("image_url", request.imageURL),
             ("driven_id", request.drivenID),
             ("detect_result", JSONWriter.string(detectResult)),
@@ -75,21 +77,23 @@ enum EmojiCreation {
                     VALUES ($1, $2, $3, $4, $5::json, 'pending', $6, now(), now(), $7, $8)
                     RETURNING created_at
                     """,
-                    [taskID, user.id, request.drivenID, request.imageURL, detectResult, cost,
+                    [taskID, userID, request.drivenID, request.imageURL, detectResult, cost,
                      request.idempotencyKey, storedHash])
                 let createdAt = try created.first?.decode(Date.self, "created_at") ?? context.now
                 if cost > 0 {
                     let outcome = try services.ledger.apply(
-                        LedgerEntry(userID: user.id, amount: -cost, kind: .consume, taskType: "emoji"), on: connection)
+                        LedgerEntry(userID: userID, amount: -cost, kind: .consume, taskType: "emoji"), on: connection)
                     if case .insufficientFunds = outcome { throw APIError.insufficientPoints }
                 }
                 try outbox.insert(on: connection)
                 return EmojiTaskRecord(id: taskID, status: "pending", pointsCost: cost, createdAt: createdAt)
             }
+        } catch let error as PostgresError where error.isForeignKeyViolation {
+            throw APIError.notAuthenticated  // a valid token whose user is gone
         } catch let error as PostgresError where error.isUniqueViolation && error.constraint == idempotencyIndex {
             // Another request with this key committed first; this one charged nothing.
             guard let key = request.idempotencyKey,
-                  let existing = try services.postgres.withConnection({ try existingTask(userID: user.id, key: key, on: $0) })
+                  let existing = try services.postgres.withConnection({ try existingTask(userID: userID, key: key, on: $0) })
             else { throw error }
             return try replay(existing, hash: requestHash)
         }

@@ -7,7 +7,6 @@ import Foundation
 final class RequestContext {
     let request: HTTPRequest
     let requestID: String
-    let logger: Logger
     let services: GatewayServices
     let parameters: [String: String]
     /// Fixed at the start of the request so every timestamp of one answer agrees.
@@ -17,11 +16,13 @@ final class RequestContext {
     init(request: HTTPRequest, requestID: String, services: GatewayServices, parameters: [String: String], now: Date = Date()) {
         self.request = request
         self.requestID = requestID
-        self.logger = services.logger.with("request_id", requestID)
         self.services = services
         self.parameters = parameters
         self.now = now
     }
+
+    /// A logger that carries the request id (made on first use: most requests log nothing).
+    lazy var logger: Logger = services.logger.with("request_id", requestID)
 
     /// The caller behind `Authorization: Bearer <jwt>`. Missing, malformed, expired or
     /// badly signed tokens and users that no longer exist are all 401000 (the contract

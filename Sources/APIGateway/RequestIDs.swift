@@ -5,18 +5,26 @@ import Synchronization
 /// `[A-Za-z0-9._-]` (safe to log and echo), else a new one: a random per-process
 /// prefix and a counter, unique without a syscall per request.
 final class RequestIDs: Sendable {
-    private let prefix: String
+    private let prefix: [UInt8]
     private let counter = Atomic<UInt64>(0)
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     init() {
-        prefix = Crypto.hex(Crypto.randomBytes(8))
+        prefix = Array(Crypto.hex(Crypto.randomBytes(8)).utf8)
     }
 
+    /// 32 hex characters: 16 of process prefix, 16 of counter.
     func id(for request: HTTPRequest) -> String {
         if let given = request.headers["X-Request-Id"], RequestIDs.isSane(given) { return given }
-        let next = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        let hex = String(next, radix: 16)
-        return prefix + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+        var next = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<16 { buffer[index] = prefix[index] }
+            for index in stride(from: 31, through: 16, by: -1) {
+                buffer[index] = RequestIDs.digits[Int(next & 0xF)]
+                next >>= 4
+            }
+            return 32
+        }
     }
 
     static func isSane(_ value: String) -> Bool {

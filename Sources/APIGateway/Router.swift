@@ -10,15 +10,15 @@ struct Router: Sendable {
     }
 
     private(set) var routes: [Route] = []
-    /// Routes without parameters by `"METHOD /normalized/path"`: most requests end here
-    /// after one hash lookup instead of a scan.
-    private var literal: [String: Route] = [:]
+    /// Routes without parameters by method, then normalized path: most requests end
+    /// here after two hash lookups instead of a scan.
+    private var literal: [String: [String: Route]] = [:]
 
     mutating func add(_ route: Route) {
         routes.append(route)
         if route.segments.allSatisfy({ if case .literal = $0 { true } else { false } }) {
-            let key = route.method + " /" + Route.split(route.template).joined(separator: "/")
-            if literal[key] == nil { literal[key] = route }
+            let path = "/" + Route.split(route.template).joined(separator: "/")
+            if literal[route.method, default: [:]][path] == nil { literal[route.method, default: [:]][path] = route }
         }
         // Stable sort: among equally specific templates the first added wins.
         routes = routes.enumerated().sorted { a, b in
@@ -33,7 +33,7 @@ struct Router: Sendable {
     /// `HEAD` is served by the `GET` route, as Starlette did.
     func route(method: String, path: String) -> Outcome {
         let wanted = method == "HEAD" ? "GET" : method
-        if let route = literal[wanted + " " + Router.normalize(path)] { return .matched(route, parameters: [:]) }
+        if let route = literal[wanted]?[Router.normalize(path)] { return .matched(route, parameters: [:]) }
         let parts = Route.split(path)
         var allowed: [String] = []
         for route in routes {
@@ -46,11 +46,12 @@ struct Router: Sendable {
 
     /// Whether the route for this method and path is answered inline (no parameters).
     func isInline(method: String, path: String) -> Bool {
-        literal[(method == "HEAD" ? "GET" : method) + " " + Router.normalize(path)]?.inline ?? false
+        literal[method == "HEAD" ? "GET" : method]?[Router.normalize(path)]?.inline ?? false
     }
 
     /// `/a/b` for `/a/b/`; paths with empty segments go the slow way (split) and still match.
     static func normalize(_ path: String) -> String {
+        guard path.utf8.count > 1, path.utf8.last == UInt8(ascii: "/") else { return path }
         var path = Substring(path)
         while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
         return String(path)

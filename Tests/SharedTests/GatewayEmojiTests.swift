@@ -215,6 +215,10 @@ struct GatewayEmojiTests {
         #expect(stored.status == 200)
         let anonymous = try await gateway.post("/api/v1/emoji/create", json: Self.body)
         #expect(anonymous.status == 401 && anonymous.code == 401000)
+        // A well-signed token whose user is gone: 401000, not a foreign-key 500.
+        let ghost = JWTSigner(secret: GatewayCoreTests.secret).sign(subject: "987654321", expiresAt: Date().addingTimeInterval(600))
+        let gone = try await gateway.post("/api/v1/emoji/create", token: ghost, json: Self.body)
+        #expect(gone.status == 401 && gone.code == 401000)
     }
 
     // MARK: - Tasks, history, delete
