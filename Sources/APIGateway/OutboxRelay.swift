@@ -22,6 +22,8 @@ final class OutboxRelay: Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let pending: Gauge
+    /// Entries in the streams the gateway writes (consumed ones included, up to MAXLEN).
+    private let streamLengths: [(String, Gauge)]
     private let stopped = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -34,6 +36,10 @@ final class OutboxRelay: Sendable {
         self.configuration = configuration
         self.logger = logger
         pending = MetricsRegistry.shared.gauge("galley_outbox_pending", help: "Outbox rows not yet deleted (sent or waiting).")
+        streamLengths = ["emoji_tasks", "webhook_events"].map { stream in
+            (stream, MetricsRegistry.shared.gauge("galley_stream_length", help: "Entries in a Redis stream (XLEN).",
+                                                  labels: [("stream", stream)]))
+        }
     }
 
     func start() {
@@ -133,6 +139,14 @@ final class OutboxRelay: Sendable {
             try connection.query("SELECT count(*) AS n FROM outbox").first?.decode(Int.self, "n")
         }) {
             pending.set(Double(count))
+        }
+        let streams = streamLengths.map(\.0)
+        if let lengths = try? redis.withConnection({ connection in
+            try connection.pipeline(streams.map { ["XLEN", .string($0)] })
+        }) {
+            for ((_, gauge), reply) in zip(streamLengths, lengths) {
+                if let length = reply.integerValue { gauge.set(Double(length)) }
+            }
         }
     }
 }

@@ -43,6 +43,8 @@ struct GatewayCoreTests {
         #expect(text.contains(#"galley_db_pool_connections{state="in_use"}"#))
         #expect(text.contains(#"galley_redis_pool_connections{state="idle"}"#))
         #expect(text.contains("galley_outbox_pending"))
+        #expect(text.contains(#"galley_stream_length{stream="emoji_tasks"}"#))
+        #expect(text.contains("galley_http_requests_in_flight"))
         #expect(!text.contains("o_missing_1"))
     }
 

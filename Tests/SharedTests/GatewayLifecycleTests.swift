@@ -97,6 +97,21 @@ import Testing
         #expect(run.stderr.contains(setting))
     }
 
+    @Test func storageThatCannotBeBuiltIs500001() async throws {
+        let gateway = try await GatewayProcess.start(GatewayProcess.Options(redisDatabase: 15, environment: [
+            "STORAGE_BACKEND": "s3", "OSS_ENDPOINT": "http://[not-a-host", "OSS_BUCKET": "b",
+            "OSS_ACCESS_KEY_ID": "k", "OSS_ACCESS_KEY_SECRET": "s",
+        ]))
+        do {
+            let (token, _) = try await gateway.login()
+            let upload = try await gateway.request("POST", "/api/v1/emoji/upload?ext=jpg", token: token)
+            #expect(upload.status == 500 && upload.code == 500001 && upload.message == "OSS not configured")
+        } catch {
+            Issue.record("failed: \(error)")
+        }
+        await gateway.tearDown()
+    }
+
     @Test func aNodeIDHeldByALiveProcessIsRefused() async throws {
         let node = Int.random(in: 900...1000)
         let first = try await GatewayProcess.start(GatewayProcess.Options(redisDatabase: 15, environment: ["SNOWFLAKE_NODE_ID": String(node)]))
