@@ -11,12 +11,14 @@ enum UserRoutes {
         Envelope.ok(try context.user().profileJSON)
     }
 
-    /// The nickname is trimmed; an empty one clears it (null). At most 64 characters.
+    /// The nickname is trimmed; an empty one (or null) clears it. At most 64 characters.
+    /// A body without `nickname` changes nothing and answers the profile.
     @Sendable static func update(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.authenticatedUserID()
         var body = try Validation.body(of: context.request)
         let raw = body.optionalString("nickname", maxLength: 4096)
         try body.finish()
+        guard body.has("nickname") else { return try profile(context) }
         var nickname = raw?.trimmingWhitespace()
         if nickname?.isEmpty ?? false { nickname = nil }
         if let nickname, nickname.unicodeScalars.count > 64 {

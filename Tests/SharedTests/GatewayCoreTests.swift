@@ -197,6 +197,8 @@ struct GatewayCoreTests {
         #expect(set.status == 200)
         #expect(set.data?["nickname"]?.stringValue == "Chef")
         #expect(try await gateway.get("/api/v1/user/profile", token: token).data?["nickname"]?.stringValue == "Chef")
+        let untouched = try await gateway.request("PUT", "/api/v1/user/profile", token: token, json: [:])
+        #expect(untouched.status == 200 && untouched.data?["nickname"] == "Chef")
         let cleared = try await gateway.request("PUT", "/api/v1/user/profile", token: token, json: ["nickname": "   "])
         #expect(cleared.data?["nickname"]?.isNull == true)
         let long = try await gateway.request("PUT", "/api/v1/user/profile", token: token,
