@@ -19,6 +19,7 @@ connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_WRK_THREADS:-2}
 users=${BENCH_USERS:-64}
 redis_db=${BENCH_REDIS_DB:-8}
+routes=${BENCH_ROUTES:-health login balance create}
 # As many database sessions and handler threads as pgbench gets clients, so both sides
 # of the comparison have the same concurrency at the database (and group commit).
 db_pool=${BENCH_DB_POOL:-$connections}
@@ -84,6 +85,19 @@ for g in $(seq 1 "$users"); do
 done
 export BENCH_TOKENS="$work/tokens" BENCH_DIR="$root/bench" BENCH_USERS="$users"
 
+# CPU seconds (user + system) of a set of processes, from /proc.
+cpu_of() {  # pids...
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+postgres_pids() { pgrep -x postgres 2>/dev/null || pgrep -f '^postgres' 2>/dev/null || true; }
+redis_pid=$(redis INFO server | awk -F: '/^process_id:/ {print $2}' | tr -d '\r')
+hz=$(getconf CLK_TCK)
+
 declare -A rps p50 p99 bad
 run() {  # name method path [script]
   local name=$1 script=${4:-}
@@ -103,11 +117,21 @@ run() {  # name method path [script]
 }
 
 echo "== wrk -t$threads -c$connections -d${seconds}s --latency"
-run health GET /api/v1/health
-run login POST /api/v1/auth/login "$root/bench/wrk/login.lua"
-run balance GET /api/v1/points/balance "$root/bench/wrk/balance.lua"
+wants() { [[ " $routes " == *" $1 "* ]]; }
+wants health && run health GET /api/v1/health
+wants login && run login POST /api/v1/auth/login "$root/bench/wrk/login.lua"
+wants balance && run balance GET /api/v1/points/balance "$root/bench/wrk/balance.lua"
 tasks_before=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
+pg_pids=$(postgres_pids | tr '\n' ' ')
+cpu0=("$(cpu_of $gateway_pid)" "$(cpu_of $pg_pids)" "$(cpu_of $redis_pid)")
+t0=$(date +%s.%N)
 run create POST /api/v1/emoji/create "$root/bench/wrk/create.lua"
+t1=$(date +%s.%N)
+cpu1=("$(cpu_of $gateway_pid)" "$(cpu_of $(postgres_pids))" "$(cpu_of $redis_pid)")
+awk -v g0="${cpu0[0]}" -v g1="${cpu1[0]}" -v p0="${cpu0[1]}" -v p1="${cpu1[1]}" -v r0="${cpu0[2]}" -v r1="${cpu1[2]}" \
+    -v t0="$t0" -v t1="$t1" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
+  d = (t1 - t0) * hz
+  printf "   CPU during create (cores): gateway %.2f, postgres %.2f, redis %.2f (of %d)\n", (g1 - g0) / d, (p1 - p0) / d, (r1 - r0) / d, n }' 
 sleep 2
 tasks_after=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
 stream=$(redis XLEN emoji_tasks)
@@ -122,5 +146,5 @@ pg_latency=$(awk '/^latency average = / {print $4 " " $5}' "$work/pgbench")
 printf "%-22s %12s tx/s    latency avg %s\n" "pgbench create" "$pg_tps" "$pg_latency"
 
 echo "== summary"
-share=$(awk -v a="${rps[create]}" -v b="$pg_tps" 'BEGIN { printf "%.0f", 100 * a / b }')
-echo "health ${rps[health]} req/s (aim >= 100000); create ${rps[create]} req/s = ${share}% of pgbench's $pg_tps tx/s (aim >= 70%)"
+share=$(awk -v a="${rps[create]:-0}" -v b="$pg_tps" 'BEGIN { printf "%.0f", 100 * a / b }')
+echo "health ${rps[health]:-n/a} req/s (aim >= 100000); create ${rps[create]:-0} req/s = ${share}% of pgbench's $pg_tps tx/s (aim >= 70%)"

@@ -35,7 +35,7 @@ final class GatewayServices: Sendable {
         self.provider = provider
         self.ledger = Ledger(nextID: { ids.next() })
         self.rateLimiter = RateLimiter(redis: redis, logger: logger)
-        self.outbox = OutboxPublisher(redis: redis, postgres: postgres, logger: logger)
+        self.outbox = OutboxPublisher(redis: redis, logger: logger)
         self.logger = logger
     }
 }

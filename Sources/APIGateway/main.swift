@@ -45,6 +45,7 @@ let watcher = Signals.onTermination { _ in terminated.signal() }
 terminated.wait()
 logger.info("shutting down", ["deadline_seconds": String(settings.shutdownDeadlineSeconds)])
 server.shutdown(deadline: .seconds(settings.shutdownDeadlineSeconds))
+services.outbox.stop()
 relay.stop()
 lease.release()
 redis.shutdown()

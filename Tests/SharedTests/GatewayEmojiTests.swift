@@ -58,6 +58,7 @@ struct GatewayEmojiTests {
         let detect = try JSONParser.parse(try row.decode(String.self, "detect"))
         #expect(detect == ["face_bbox": [10, 20, 110, 120], "ext_bbox": [0, 0, 200, 200], "raw": nil])
 
+        _ = try await gateway.waitForStream([String(taskID)])
         let entry = try await gateway.redis { connection -> [String: String] in
             let reply = try connection.checkedCommand(["XRANGE", "emoji_tasks", "-", "+"])
             for item in reply.arrayValue ?? [] {
@@ -139,7 +140,7 @@ struct GatewayEmojiTests {
 
         let acceptedIDs = Set(accepted.compactMap { $0.data?["id"]?.int64Value.map(String.init) })
         #expect(acceptedIDs.count == 10)
-        let stream = try await gateway.streamTaskIDs()
+        let stream = try await gateway.waitForStream(Array(acceptedIDs))
         for id in acceptedIDs { #expect(stream.filter { $0 == id }.count == 1, "task \(id) in the stream") }
     }
 
@@ -166,7 +167,7 @@ struct GatewayEmojiTests {
         #expect(ledger.balance == 800 && ledger.sum == 800)
         let tasks = try await gateway.sql("SELECT count(*) AS n FROM emoji_tasks WHERE user_id = $1", [userID])
         #expect(try tasks.first?.decode(Int.self, "n") == 1)
-        #expect(try await gateway.streamTaskIDs().filter { $0 == String(taskID) }.count == 1)
+        #expect(try await gateway.waitForStream([String(taskID)]).filter { $0 == String(taskID) }.count == 1)
 
         // Later: the same body (keys reordered, spaced) replays; another body is 409001.
         let reordered = Array(#"{ "driven_id":"mengwa_kaixin", "ext_bbox":[0,0,200,200], "face_bbox":[10,20,110,120], "image_url":"https://img.example/a.jpg" }"#.utf8)

@@ -43,7 +43,7 @@ import Testing
         let before = await creates(gateway, token: token, count: 5)
         #expect(before.count == 5 && before.allSatisfy { $0.status == 200 })
         let beforeIDs = before.compactMap { $0.data?["id"]?.int64Value.map(String.init) }
-        let streamBefore = try await gateway.streamTaskIDs()
+        let streamBefore = try await gateway.waitForStream(beforeIDs)
         for id in beforeIDs { #expect(streamBefore.filter { $0 == id }.count == 1) }
 
         await redis.stop()

@@ -74,7 +74,7 @@ struct GatewayWebhookTests {
         #expect(try row.decode(String.self, "app_user_id") == "app-user-42")
         #expect(try row.decode(Int64.self, "event_timestamp_ms") == 1_790_000_000_123)
         #expect(try JSONParser.parse(try row.decode(String.self, "payload")) == body)
-        #expect(try await gateway.streamTaskIDs("webhook_events", field: "event_id").filter { $0 == id }.count == 1)
+        #expect(try await gateway.waitForStream([id], "webhook_events", field: "event_id").filter { $0 == id }.count == 1)
 
         let again = try await send(body)
         #expect(again.status == 200 && again.data == ["received": true, "duplicate": true])
@@ -97,6 +97,6 @@ struct GatewayWebhookTests {
         #expect(responses.filter { $0.data == ["received": true] }.count == 1)
         #expect(responses.filter { $0.data == ["received": true, "duplicate": true] }.count == 19)
         #expect(try await gateway.sql("SELECT 1 FROM revenuecat_events WHERE event_id = $1", [id]).count == 1)
-        #expect(try await gateway.streamTaskIDs("webhook_events", field: "event_id").filter { $0 == id }.count == 1)
+        #expect(try await gateway.waitForStream([id], "webhook_events", field: "event_id").filter { $0 == id }.count == 1)
     }
 }

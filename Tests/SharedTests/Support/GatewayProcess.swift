@@ -280,6 +280,18 @@ final class GatewayProcess: Sendable {
         }
     }
 
+    /// The stream's ids once every one of `expected` is there (entries are sent by a
+    /// publisher thread right after the answer), or as they are after `seconds`.
+    func waitForStream(_ expected: [String], _ stream: String = "emoji_tasks", field: String = "task_id",
+                       seconds: Double = 10) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let ids = try await streamTaskIDs(stream, field: field)
+            if Set(expected).isSubset(of: Set(ids)) || Date() > deadline { return ids }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     // MARK: - Helpers
 
     /// Runs SQL on the stack's admin database (CREATE / DROP DATABASE).
