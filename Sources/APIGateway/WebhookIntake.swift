@@ -24,6 +24,8 @@ enum WebhookIntake {
         if let id = appUserID, id.unicodeScalars.count > 255 || id.utf8.contains(0) { appUserID = nil }
         let timestamp = event["event_timestamp_ms"]?.int64Value
 
+        // The body exactly as RevenueCat sent it (already checked to be JSON; `json` keeps text as is).
+        let raw = String(decoding: context.request.body, as: UTF8.self)
         let outbox = OutboxEntry(id: services.ids.next(), stream: "webhook_events", fields: [("event_id", eventID)])
         let stored = try services.postgres.withTransaction { connection -> Bool in
             let inserted = try connection.execute(
@@ -32,7 +34,7 @@ enum WebhookIntake {
                                                event_timestamp_ms, updated_at)
                 VALUES ($1, $2, $3, $4::json, now(), 'received', $5, $6, now())
                 ON CONFLICT (event_id) DO NOTHING
-                """, [services.ids.next(), eventID, eventType, payload, appUserID, timestamp])
+                """, [services.ids.next(), eventID, eventType, raw, appUserID, timestamp])
             guard inserted == 1 else { return false }
             try outbox.insert(on: connection)
             return true

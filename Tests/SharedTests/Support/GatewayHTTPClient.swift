@@ -57,8 +57,9 @@ enum GatewayHTTPClient {
         guard connected == 0 else { throw ClientError(description: "connect to \(port) failed: errno \(errno)") }
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { buffer in
-                send(fd, buffer.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            let sent = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return -1 }
+                return send(fd, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             }
             if sent <= 0 { break }
             offset += sent

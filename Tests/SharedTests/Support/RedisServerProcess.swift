@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 @testable import Shared
 
 /// A throwaway `redis-server` (no persistence) on its own port, for tests that stop
 /// and restart Redis under a running gateway.
-final class RedisServerProcess: @unchecked Sendable {
+final class RedisServerProcess: Sendable {
     let port: Int
-    private var process: Process?
+    private let current = Mutex<Process?>(nil)
 
     init(port: Int) { self.port = port }
 
@@ -17,7 +18,7 @@ final class RedisServerProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        self.process = process
+        current.withLock { $0 = process }
         let configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         for _ in 0..<100 {
             if (try? await onThread { try RedisConnection(configuration: configuration).checkedCommand(["PING"]) }) != nil { return }
@@ -30,7 +31,7 @@ final class RedisServerProcess: @unchecked Sendable {
     /// child of the test runner may inherit a signal mask that blocks SIGTERM, so the
     /// stop goes through the protocol; SIGKILL if that fails.)
     func stop() async {
-        guard let process, process.isRunning else { return }
+        guard let process = current.withLock({ $0 }), process.isRunning else { return }
         let configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         _ = try? await onThread { _ = try? RedisConnection(configuration: configuration).command(["SHUTDOWN", "NOSAVE"]) }
         _ = try? await onThread { () -> Void in
@@ -39,6 +40,6 @@ final class RedisServerProcess: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             while process.isRunning { usleep(10_000) }
         }
-        self.process = nil
+        current.withLock { $0 = nil }
     }
 }
