@@ -20,7 +20,7 @@ let logger = Logger(label: "reward")
 let settings: Settings
 let config: BusinessConfigStore
 do {
-    settings = try Settings.load()
+    settings = try Settings.load(requiring: [])
     config = try BusinessConfigStore(path: settings.configPath)
 } catch {
     Console.fail("\(error)")
