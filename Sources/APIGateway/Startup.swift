@@ -26,16 +26,11 @@ enum Startup {
     }
 
     static func postgresConfiguration(_ settings: Settings) -> PostgresConfiguration {
-        PostgresConfiguration(
-            host: settings.database.host, port: settings.database.port, user: settings.database.user,
-            password: settings.database.password,
-            database: settings.database.database.isEmpty ? settings.database.user : settings.database.database,
-            applicationName: "galley-gateway")
+        settings.postgresConfiguration(applicationName: "galley-gateway")
     }
 
     static func redisConfiguration(_ settings: Settings) -> RedisConfiguration {
-        RedisConfiguration(host: settings.redis.host, port: settings.redis.port, password: settings.redis.password,
-                           database: settings.redis.database)
+        settings.redisConfiguration
     }
 
     static func migrate(_ pool: PostgresPool, logger: Logger) {
