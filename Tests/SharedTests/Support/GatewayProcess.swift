@@ -103,16 +103,24 @@ final class GatewayProcess: Sendable {
         return gateway
     }
 
+    /// Polls `/api/v1/health` from one plain thread (so a busy cooperative pool in a
+    /// full parallel test run cannot starve the wait) for up to two minutes.
     private func waitUntilHealthy() async throws {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            guard process.isRunning else {
-                throw GatewayHTTPClient.ClientError(description: "gateway exited at start: \(logTail())")
+        let process = self.process
+        let port = self.port
+        let healthy = try await onThread { () -> Bool in
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                guard process.isRunning else { return false }
+                if let response = try? GatewayHTTPClient.request(port: port, method: "GET", path: "/api/v1/health", timeoutSeconds: 5),
+                   response.status == 200 { return true }
+                usleep(100_000)
             }
-            if let response = try? await get("/api/v1/health"), response.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+            return false
         }
-        throw GatewayHTTPClient.ClientError(description: "gateway did not become healthy: \(logTail())")
+        guard healthy else {
+            throw GatewayHTTPClient.ClientError(description: "gateway did not become healthy: \(logTail())")
+        }
     }
 
     /// SIGTERM, then waits for the exit; answers the exit status (-1 if it had to be killed).
