@@ -20,6 +20,10 @@ struct UserRecord: Sendable {
         SELECT \(selectColumns) FROM users u LEFT JOIN user_points p ON p.user_id = u.id WHERE u.id = $1
         """
 
+    static let selectByDevice = """
+        SELECT \(selectColumns) FROM users u LEFT JOIN user_points p ON p.user_id = u.id WHERE u.device_id = $1
+        """
+
     init(row: PostgresRow) throws {
         id = try row.decode(Int64.self, "id")
         deviceID = try row.decode(String.self, "device_id")
@@ -32,6 +36,10 @@ struct UserRecord: Sendable {
 
     static func load(id: Int64, on connection: PostgresConnection) throws -> UserRecord? {
         try connection.query(selectByID, [id]).first.map(UserRecord.init(row:))
+    }
+
+    static func load(deviceID: String, on connection: PostgresConnection) throws -> UserRecord? {
+        try connection.query(selectByDevice, [deviceID]).first.map(UserRecord.init(row:))
     }
 
     /// VIP in force now: the flag, unless a dated plan has run out and its EXPIRATION
