@@ -11,6 +11,8 @@ final class RouteMetrics: Sendable {
     let method: String
     private let registry: MetricsRegistry
     private let histogram: Histogram
+    /// 200s, the common case, without taking a lock; other statuses are made on first use.
+    private let ok: Counter
     private let counters = Mutex<[Int: Counter]>([:])
 
     init(route: String, method: String, registry: MetricsRegistry = .shared) {
@@ -20,6 +22,9 @@ final class RouteMetrics: Sendable {
         histogram = registry.histogram(
             RouteMetrics.durationName, help: "HTTP request latency by route template and method.",
             labels: [("route", route), ("method", method)])
+        ok = registry.counter(
+            RouteMetrics.requestsName, help: "HTTP requests answered, by route template, method and status.",
+            labels: [("route", route), ("method", method), ("status", "200")])
     }
 
     func record(status: Int, seconds: Double) {
@@ -28,6 +33,7 @@ final class RouteMetrics: Sendable {
     }
 
     private func counter(_ status: Int) -> Counter {
+        if status == 200 { return ok }
         if let counter = counters.withLock({ $0[status] }) { return counter }
         let counter = registry.counter(
             RouteMetrics.requestsName, help: "HTTP requests answered, by route template, method and status.",
