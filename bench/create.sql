@@ -1,6 +1,8 @@
 -- pgbench script: the SQL of one POST /emoji/create transaction, statement for statement
 -- (EmojiCreation.swift and Ledger.applySQL), for bench/gateway.sh. Client n debits bench
 -- user n (as the wrk run spreads its users); ids come from a sequence instead of Snowflake.
+-- Its outbox rows are dated 'infinity' so the gateway's relay (still running) never sends
+-- them; the script deletes them between rounds.
 \set uid 100000000000 + :client_id + 1
 BEGIN;
 INSERT INTO emoji_tasks (id, user_id, driven_id, source_image_url, detect_result, status, points_cost,
@@ -29,5 +31,5 @@ SELECT (SELECT balance FROM acct) AS balance, EXISTS (SELECT 1 FROM dup) AS dupl
 FROM (SELECT 1) AS one LEFT JOIN ins ON true;
 INSERT INTO outbox (id, stream, fields, created_at)
 VALUES (nextval('bench_ids'), 'emoji_tasks',
-        '{"task_id":"1","user_id":"1","image_url":"https://img.example/bench.jpg","driven_id":"mengwa_kaixin","detect_result":"{}"}'::jsonb, now());
+        '{"task_id":"1","user_id":"1","image_url":"https://img.example/bench.jpg","driven_id":"mengwa_kaixin","detect_result":"{}"}'::jsonb, 'infinity');
 COMMIT;

@@ -121,30 +121,40 @@ wants() { [[ " $routes " == *" $1 "* ]]; }
 wants health && run health GET /api/v1/health
 wants login && run login POST /api/v1/auth/login "$root/bench/wrk/login.lua"
 wants balance && run balance GET /api/v1/points/balance "$root/bench/wrk/balance.lua"
+# Create and pgbench alternate (BENCH_ROUNDS times, default 2) so a noisy neighbour on a
+# shared machine weighs on both sides alike; the summary compares the best of each.
+rounds=${BENCH_ROUNDS:-2}
+best_create=0
+best_pg=0
 tasks_before=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
-pg_pids=$(postgres_pids | tr '\n' ' ')
-cpu0=("$(cpu_of $gateway_pid)" "$(cpu_of $pg_pids)" "$(cpu_of $redis_pid)")
-t0=$(date +%s.%N)
-run create POST /api/v1/emoji/create "$root/bench/wrk/create.lua"
-t1=$(date +%s.%N)
-cpu1=("$(cpu_of $gateway_pid)" "$(cpu_of $(postgres_pids))" "$(cpu_of $redis_pid)")
-awk -v g0="${cpu0[0]}" -v g1="${cpu1[0]}" -v p0="${cpu0[1]}" -v p1="${cpu1[1]}" -v r0="${cpu0[2]}" -v r1="${cpu1[2]}" \
-    -v t0="$t0" -v t1="$t1" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
-  d = (t1 - t0) * hz
-  printf "   CPU during create (cores): gateway %.2f, postgres %.2f, redis %.2f (of %d)\n", (g1 - g0) / d, (p1 - p0) / d, (r1 - r0) / d, n }' 
+for round in $(seq 1 "$rounds"); do
+  pg_pids=$(postgres_pids | tr '\n' ' ')
+  cpu0=("$(cpu_of $gateway_pid)" "$(cpu_of $pg_pids)" "$(cpu_of $redis_pid)")
+  t0=$(date +%s.%N)
+  run create POST /api/v1/emoji/create "$root/bench/wrk/create.lua"
+  t1=$(date +%s.%N)
+  cpu1=("$(cpu_of $gateway_pid)" "$(cpu_of $(postgres_pids))" "$(cpu_of $redis_pid)")
+  awk -v g0="${cpu0[0]}" -v g1="${cpu1[0]}" -v p0="${cpu0[1]}" -v p1="${cpu1[1]}" -v r0="${cpu0[2]}" -v r1="${cpu1[2]}" \
+      -v t0="$t0" -v t1="$t1" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
+    d = (t1 - t0) * hz
+    printf "   CPU during create (cores): gateway %.2f, postgres %.2f, redis %.2f (of %d)\n", (g1 - g0) / d, (p1 - p0) / d, (r1 - r0) / d, n }'
+  best_create=$(awk -v a="$best_create" -v b="${rps[create]}" 'BEGIN { print (b > a ? b : a) }')
+
+  pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -f "$root/bench/create.sql" "$db" >"$work/pgbench" 2>&1 \
+    || { cat "$work/pgbench"; exit 1; }
+  pg_tps=$(awk '/^tps = / {print $3; exit}' "$work/pgbench")
+  pg_latency=$(awk '/^latency average = / {print $4 " " $5}' "$work/pgbench")
+  printf "%-22s %12s tx/s    latency avg %s   (pgbench -n -M prepared -c %s -j 2 -T %s -f bench/create.sql)\n" \
+    "pgbench create" "$pg_tps" "$pg_latency" "$connections" "$seconds"
+  best_pg=$(awk -v a="$best_pg" -v b="$pg_tps" 'BEGIN { print (b > a ? b : a) }')
+  psql_db -c "DELETE FROM outbox WHERE id >= 900000000000000000" -c "VACUUM outbox"
+done
 sleep 2
-tasks_after=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
+tasks_after=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks WHERE id < 900000000000000000")
 stream=$(redis XLEN emoji_tasks)
 violations=$(psql_db -tAc "SELECT count(*) FROM user_points up LEFT JOIN (SELECT user_id, sum(amount) AS s FROM point_transactions GROUP BY user_id) t USING (user_id) WHERE up.balance <> COALESCE(t.s, 0)")
-echo "   create: $((tasks_after - tasks_before)) tasks written, $stream entries in emoji_tasks, ledger violations: $violations"
-
-echo "== pgbench -n -M prepared -c $connections -j 2 -T $seconds -f bench/create.sql (the create transaction alone)"
-pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -f "$root/bench/create.sql" "$db" >"$work/pgbench" 2>&1 \
-  || { cat "$work/pgbench"; exit 1; }
-pg_tps=$(awk '/^tps = / {print $3; exit}' "$work/pgbench")
-pg_latency=$(awk '/^latency average = / {print $4 " " $5}' "$work/pgbench")
-printf "%-22s %12s tx/s    latency avg %s\n" "pgbench create" "$pg_tps" "$pg_latency"
+echo "   create: $((tasks_after - tasks_before)) tasks written by the gateway, $stream entries in emoji_tasks, ledger violations: $violations"
 
 echo "== summary"
-share=$(awk -v a="${rps[create]:-0}" -v b="$pg_tps" 'BEGIN { printf "%.0f", 100 * a / b }')
-echo "health ${rps[health]:-n/a} req/s (aim >= 100000); create ${rps[create]:-0} req/s = ${share}% of pgbench's $pg_tps tx/s (aim >= 70%)"
+share=$(awk -v a="$best_create" -v b="$best_pg" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
+echo "health ${rps[health]:-n/a} req/s (aim >= 100000); create best $best_create req/s = ${share}% of pgbench's best $best_pg tx/s (aim >= 70%)"
