@@ -11,7 +11,8 @@ enum Startup {
 
     static func settings() -> Settings {
         do {
-            return try Settings.load()
+            // The gateway signs tokens and upload URLs and authenticates RevenueCat: both secrets.
+            return try Settings.load(requiring: [.signingKey, .webhookSecret])
         } catch {
             fail(error.description)
         }
