@@ -82,7 +82,8 @@ enum EmojiCreation {
                 let createdAt = try created.first?.decode(Date.self, "created_at") ?? context.now
                 if cost > 0 {
                     let outcome = try services.ledger.apply(
-                        LedgerEntry(userID: userID, amount: -cost, kind: .consume, taskType: "emoji"), on: connection)
+                        LedgerEntry(userID: userID, amount: -cost, kind: .consume, taskType: "emoji",
+                                    reference: "consume:task:\(taskID)", referenceIsNew: true), on: connection)
                     if case .insufficientFunds = outcome { throw APIError.insufficientPoints }
                 }
                 try outbox.insert(on: connection)

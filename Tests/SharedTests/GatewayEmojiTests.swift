@@ -133,10 +133,14 @@ struct GatewayEmojiTests {
         #expect(ledger.balance == 0 && ledger.sum == 0)
         let counts = try await gateway.sql("""
             SELECT (SELECT count(*) FROM emoji_tasks WHERE user_id = $1)::int AS tasks,
-                   (SELECT count(*) FROM point_transactions WHERE user_id = $1 AND type = 'consume')::int AS debits
+                   (SELECT count(*) FROM point_transactions WHERE user_id = $1 AND type = 'consume')::int AS debits,
+                   (SELECT count(*) FROM emoji_tasks t JOIN point_transactions p
+                      ON p.ref_key = 'consume:task:' || t.id WHERE t.user_id = $1)::int AS linked
             """, [userID])
         #expect(try counts.first?.decode(Int.self, "tasks") == 10)
         #expect(try counts.first?.decode(Int.self, "debits") == 10)
+        // Every charge names its task, so an audit can prove no task was charged twice.
+        #expect(try counts.first?.decode(Int.self, "linked") == 10)
 
         let acceptedIDs = Set(accepted.compactMap { $0.data?["id"]?.int64Value.map(String.init) })
         #expect(acceptedIDs.count == 10)
