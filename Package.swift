@@ -46,7 +46,7 @@ let package = Package(
 
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared"],
+            dependencies: ["Shared", "APIGateway"],
             swiftSettings: swiftSettings
         ),
     ],
