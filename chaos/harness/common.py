@@ -95,6 +95,15 @@ def task_counts(db):
     return processing, done
 
 
+def stream_pending(stream, group):
+    """Entries delivered to a consumer and not acknowledged: the ones in flight."""
+    out = stack.redis_cli("XPENDING", stream, group).splitlines()
+    try:
+        return int(out[0])
+    except (IndexError, ValueError):
+        return 0
+
+
 def write_ids(path, ids):
     with open(path, "w") as f:
         for i in ids:

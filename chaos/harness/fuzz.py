@@ -42,48 +42,71 @@ def _har_statuses(path):
     return counts, by_op
 
 
+def _schemathesis(outdir, name, header, filters, max_examples, time_limit, workers):
+    har = os.path.join(outdir, f"fuzz-{name}.har")
+    junit = os.path.join(outdir, f"fuzz-{name}-junit.xml")
+    cmd = [SCHEMATHESIS, "run", f"http://127.0.0.1:{fleet.GATEWAY_PORT}/api/v1/openapi.json",
+           "--url", f"http://127.0.0.1:{fleet.GATEWAY_PORT}",
+           "-H", header, "--checks", CHECKS, "--max-examples", str(max_examples),
+           "--phases", "examples,coverage,fuzzing", "--workers", str(workers), "--request-timeout", "10",
+           "--seed", "20261121", "--suppress-health-check", "all", "--continue-on-failure",
+           "--report", "har,junit", "--report-har-path", har, "--report-junit-path", junit,
+           "--output-truncate", "true"] + filters
+    env = dict(os.environ, NO_COLOR="1")
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env)
+        output, rc, timed_out = proc.stdout + proc.stderr, proc.returncode, False
+    except subprocess.TimeoutExpired as e:
+        output = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        rc, timed_out = "timeout", True
+    with open(os.path.join(outdir, f"fuzz-{name}-output.txt"), "w") as f:
+        f.write(output)
+    counts, by_op = _har_statuses(har)
+    summary = [line.strip() for line in output.splitlines()
+               if any(w in line for w in ("generated,", "passed", "failed", "⚠️"))]
+    return {"rc": rc, "timed_out": timed_out, "counts": counts, "by_op": by_op, "summary": summary,
+            "failures": _failures(output)}
+
+
+WEBHOOK_PATH = "/api/v1/subscription/webhook"
+
+
 def run(bin_dir, max_examples=20, time_limit=300, workers=2):
-    """Answers a dict: ok, counts, failures (text), and the report paths."""
+    """Two passes: every operation with a funded user's bearer token (the webhook then
+    answers 401001, as documented), and the webhook with RevenueCat's secret. Answers a
+    dict: ok, answers by status, 5xx, failures, and where the reports are."""
     ensure_schemathesis()
     fl = fresh("fuzz", bin_dir)
     outdir = fl.logdir
     try:
+        fl.start_fake(latency=0.2)
         fl.start_gateway()
         client = load.Client()
         token, user_id = load.login(client, "chaos-fuzz-user")
         fund(fl.db, [user_id], 1_000_000)
-        har = os.path.join(outdir, "fuzz.har")
-        report = os.path.join(outdir, "fuzz-report.json")
-        junit = os.path.join(outdir, "fuzz-junit.xml")
-        cmd = [SCHEMATHESIS, "run", f"http://127.0.0.1:{fleet.GATEWAY_PORT}/api/v1/openapi.json",
-               "--url", f"http://127.0.0.1:{fleet.GATEWAY_PORT}/api/v1",
-               "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", str(max_examples),
-               "--phases", "examples,coverage,fuzzing", "--workers", str(workers), "--request-timeout", "10",
-               "--seed", "20261121", "--suppress-health-check", "all", "--continue-on-failure",
-               "--report", "har,junit", "--report-har-path", har, "--report-junit-path", junit,
-               "--output-truncate", "true"]
-        log(f"fuzz: schemathesis, {max_examples} examples per operation, at most {time_limit}s")
-        env = dict(os.environ, NO_COLOR="1", SCHEMATHESIS_HOOKS="")
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env)
-            output, rc, timed_out = proc.stdout + proc.stderr, proc.returncode, False
-        except subprocess.TimeoutExpired as e:
-            output = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-            rc, timed_out = "timeout", True
-        with open(os.path.join(outdir, "fuzz-output.txt"), "w") as f:
-            f.write(output)
-        counts, by_op = _har_statuses(har)
+        log(f"fuzz: schemathesis, {max_examples} examples per operation, at most {time_limit}s per pass")
+        passes = [
+            ("api", f"Authorization: Bearer {token}", []),
+            ("webhook", f"Authorization: {fleet.WEBHOOK_SECRET}", ["--include-path", WEBHOOK_PATH]),
+        ]
+        counts = collections.Counter()
+        by_op = collections.defaultdict(collections.Counter)
+        rcs, summary, failures, timed_out = [], [], [], False
+        for name, header, filters in passes:
+            result = _schemathesis(outdir, name, header, filters, max_examples, time_limit, workers)
+            rcs.append(result["rc"])
+            counts.update(result["counts"])
+            for op, c in result["by_op"].items():
+                by_op[op].update(c)
+            summary += [f"[{name}] {line}" for line in result["summary"]]
+            failures += [f"[{name}] {f}" for f in result["failures"]]
+            timed_out = timed_out or result["timed_out"]
         alive = fl.gateway.alive()
         five = {k: v for k, v in counts.items() if k >= 500}
-        summary_lines = [line for line in output.splitlines()
-                         if any(w in line for w in ("passed", "failed", "Operations", "Test cases", "errors", "Failures",
-                                                    "Seed", "Warning", "Summary"))][-12:]
-        failures = _failures(output)
-        ok = rc == 0 and not five and alive
-        return {"ok": ok, "rc": rc, "timed_out": timed_out, "counts": dict(counts), "by_op": {k: dict(v) for k, v in by_op.items()},
-                "five": five, "alive": alive, "summary": summary_lines, "failures": failures,
-                "output_path": os.path.join(outdir, "fuzz-output.txt"), "har": har, "junit": junit,
-                "max_examples": max_examples}
+        ok = all(rc == 0 for rc in rcs) and not five and alive
+        return {"ok": ok, "rc": rcs, "timed_out": timed_out, "counts": dict(counts),
+                "by_op": {k: dict(v) for k, v in by_op.items()}, "five": five, "alive": alive, "summary": summary,
+                "failures": failures, "max_examples": max_examples, "outdir": outdir}
     finally:
         fl.stop()
 

@@ -7,8 +7,8 @@ import threading
 import time
 
 from . import fleet, load, stack
-from .common import (check, fresh, fund, log, row, seed_users, shuffled, task_counts, unfinished_events,
-                     unfinished_tasks, wait_until, write_ids)
+from .common import (check, fresh, fund, log, row, seed_users, shuffled, stream_pending, task_counts,
+                     unfinished_events, unfinished_tasks, wait_until, write_ids)
 from .pg import ints, psql
 
 TASKS = 300
@@ -73,9 +73,10 @@ def scenario_a(bin_dir):
             wait_until(lambda: task_counts(fl.db)[0] >= 20, 6, interval=0.1)
             time.sleep(0.7)
             processing, done = task_counts(fl.db)
+            pending = stream_pending("emoji_tasks", "emoji_worker")
             fl.emoji.kill9()
-            kills.append(f"kill{k + 1}: {processing} processing/{done} done")
-            log(f"a: SIGKILL EmojiWorker #{k + 1} with {processing} tasks processing, {done} done; "
+            kills.append(f"kill{k + 1}: {pending} entries in flight, {processing} processing, {done} done")
+            log(f"a: SIGKILL EmojiWorker #{k + 1} with {pending} entries in flight, {processing} tasks processing, {done} done; "
                 f"restarting as {consumers[k + 1]}")
             fl.start_emoji(consumer=consumers[k + 1])
         drained, seconds = _drain_tasks(fl.db)
@@ -153,9 +154,11 @@ def scenario_b(bin_dir):
                 time.sleep(0.8)
                 done = ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events WHERE status <> 'received'")[0]
                 stored = ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events")[0]
+                pending = stream_pending("webhook_events", "webhook_worker")
                 fl.webhook.kill9()
-                kills.append(f"kill{k + 1}: {done}/{stored} applied")
-                log(f"b: SIGKILL WebhookWorker #{k + 1} with {done} of {stored} stored events applied; restarting")
+                kills.append(f"kill{k + 1}: {pending} in flight, {done}/{stored} applied")
+                log(f"b: SIGKILL WebhookWorker #{k + 1} with {pending} entries in flight, {done} of {stored} "
+                    "stored events applied; restarting")
                 fl.start_webhook()
 
         t = threading.Thread(target=killer)
