@@ -146,24 +146,32 @@ def scenario_b(bin_dir):
                 with lock:
                     accepted_events.append(event["id"])
 
-        fl.start_webhook()
         kills = []
 
+        def applied():
+            return ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events WHERE status <> 'received'")[0]
+
+        def stored():
+            return ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events")[0]
+
         def killer():
-            for k in range(3):
-                time.sleep(0.8)
-                done = ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events WHERE status <> 'received'")[0]
-                stored = ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events")[0]
+            # The worker starts with a backlog (so it has a full set of entries in flight) and is
+            # killed at 10 %, 40 % and 65 % of the events applied, while deliveries keep arriving.
+            wait_until(lambda: stored() >= 120, 15, interval=0.02)
+            fl.start_webhook()
+            for k, threshold in enumerate((30, 120, 195)):
+                wait_until(lambda: applied() >= threshold, 15, interval=0.02)
                 pending = stream_pending("webhook_events", "webhook_worker")
                 fl.webhook.kill9()
-                kills.append(f"kill{k + 1}: {pending} in flight, {done}/{stored} applied")
-                log(f"b: SIGKILL WebhookWorker #{k + 1} with {pending} entries in flight, {done} of {stored} "
+                done, total = applied(), stored()
+                kills.append(f"kill{k + 1}: {pending} in flight, {done}/{total} applied")
+                log(f"b: SIGKILL WebhookWorker #{k + 1} with {pending} entries in flight, {done} of {total} "
                     "stored events applied; restarting")
                 fl.start_webhook()
 
         t = threading.Thread(target=killer)
         t.start()
-        load.run_jobs(events, one, threads=4, rate=100)
+        load.run_jobs(events, one, threads=8, rate=200)
         t.join()
         drained = wait_until(lambda: unfinished_events(fl.db) == 0, 60)
         vip_missing = _vip_missing(fl.db, user_ids)
