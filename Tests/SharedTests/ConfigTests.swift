@@ -55,6 +55,14 @@ import Testing
         #expect(settings?.workers.applySandboxEvents == false)
     }
 
+    @Test func workersDoNotNeedTheGatewaysSecrets() throws {
+        var env = minimal
+        env["ENVIRONMENT"] = "production"
+        let settings = try Settings.load(from: env, requiring: [])
+        #expect(settings.revenueCatWebhookSecret == nil)
+        #expect(throws: ConfigurationError.self) { try Settings.load(from: env, requiring: [.webhookSecret]) }
+    }
+
     @Test func s3BackendNeedsCredentials() {
         var env = minimal
         env["STORAGE_BACKEND"] = "s3"

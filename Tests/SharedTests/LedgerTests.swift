@@ -85,6 +85,26 @@ import Testing
         #expect(again == .duplicate)
     }
 
+    /// A debit naming a new task skips the lock but is still recorded with its reference,
+    /// so an audit can tie every charge to exactly one task.
+    @Test func newReferenceIsRecordedAndStillUnique() throws {
+        let userID = try newUser(balance: 500)
+        let first = try pool.withTransaction { connection in
+            try ledger.apply(LedgerEntry(userID: userID, amount: -200, kind: .consume, taskType: "emoji",
+                                         reference: "consume:task:1", referenceIsNew: true), on: connection)
+        }
+        guard case .applied(_, -200, 300) = first else {
+            Issue.record("unexpected \(first)")
+            return
+        }
+        let again = try pool.withTransaction { connection in
+            try ledger.apply(LedgerEntry(userID: userID, amount: -200, kind: .consume, taskType: "emoji",
+                                         reference: "consume:task:1", referenceIsNew: true), on: connection)
+        }
+        #expect(again == .duplicate)
+        #expect(try pool.withConnection { try Ledger.audit(userID: userID, on: $0) } == (300, 300))
+    }
+
     @Test func clampedDebitTakesWhatIsLeftAndNeverGoesNegative() throws {
         let userID = try newUser(balance: 300)
         let outcome = try pool.withTransaction { connection in

@@ -98,17 +98,17 @@ import Testing
     @Test func heartbeatKeepsLongEntriesFromBeingClaimed() async throws {
         let stream = TestEnvironment.uniqueName("consumer")
         _ = try await pool.withConnection { try $0.xadd(stream, maxLength: nil, fields: [("task_id", "slow")]) }
-        // The entry takes 3 s, three times the claim idle: without the heartbeat (every
+        // The entry takes 7 s, over twice the claim idle: without the heartbeat (every
         // 100 ms) the other consumer would claim and handle it a second time.
         var config = configuration(stream, consumer: "one")
-        config.claimMinIdle = .seconds(1)
-        let slowHandler = RecordingHandler(delay: .seconds(3))
+        config.claimMinIdle = .seconds(3)
+        let slowHandler = RecordingHandler(delay: .seconds(7))
         let first = StreamConsumer(configuration: config, redis: pool, handler: slowHandler, logger: Logger(label: "test"))
         let firstRun = Task { try await first.run() }
         try await Task.sleep(for: .milliseconds(200))
         let otherHandler = RecordingHandler()
         var otherConfig = configuration(stream, consumer: "two")
-        otherConfig.claimMinIdle = .seconds(1)
+        otherConfig.claimMinIdle = .seconds(3)
         let second = StreamConsumer(configuration: otherConfig, redis: pool, handler: otherHandler, logger: Logger(label: "test"))
         let secondRun = Task { try await second.run() }
         #expect(await waitUntil { slowHandler.handled.withLock { $0.count } == 1 })

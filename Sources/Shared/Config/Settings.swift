@@ -101,8 +101,20 @@ public struct Settings: Sendable {
     /// The development-only signing key used when `ENVIRONMENT=local` and none is set.
     public static let localSecretKey = "galley-local-development-secret-do-not-deploy"
 
+    /// Secrets only some processes use: a worker must not refuse to start for want of
+    /// the gateway's token key.
+    public enum Secret: Sendable, Hashable {
+        /// `SECRET_KEY`, which signs access tokens and upload URLs.
+        case signingKey
+        /// `REVENUECAT_WEBHOOK_SECRET`, which authenticates RevenueCat.
+        case webhookSecret
+    }
+
     /// Reads and validates everything; the first bad setting throws, naming itself.
-    public static func load(from environment: [String: String]? = nil) throws(ConfigurationError) -> Settings {
+    /// Outside `ENVIRONMENT=local`, the secrets in `requiring` must be set.
+    public static func load(
+        from environment: [String: String]? = nil, requiring: Set<Secret> = [.signingKey, .webhookSecret]
+    ) throws(ConfigurationError) -> Settings {
         let env = EnvironmentReader(environment ?? ProcessInfo.processInfo.environment)
         let deploymentName = try env.oneOf("ENVIRONMENT", ["local", "staging", "production"], default: "local")
         let deployment = Deployment(rawValue: deploymentName) ?? .local
@@ -126,7 +138,7 @@ public struct Settings: Sendable {
             // The original refused its placeholder outside local; so does Galley.
             if !isLocal && given == "changethis" { throw .invalid("SECRET_KEY", expected: "a real secret, not the placeholder") }
             secret = given
-        } else if isLocal {
+        } else if isLocal || !requiring.contains(.signingKey) {
             secret = localSecretKey
         } else {
             throw .missing("SECRET_KEY")
@@ -135,7 +147,7 @@ public struct Settings: Sendable {
         auth.accessTokenExpireDays = try env.int("ACCESS_TOKEN_EXPIRE_DAYS", default: 7, in: 1...3650)
 
         let webhookSecret = env.string("REVENUECAT_WEBHOOK_SECRET")
-        if webhookSecret == nil && !isLocal { throw .missing("REVENUECAT_WEBHOOK_SECRET") }
+        if webhookSecret == nil && !isLocal && requiring.contains(.webhookSecret) { throw .missing("REVENUECAT_WEBHOOK_SECRET") }
 
         var storage = Storage()
         storage.backend = Storage.Backend(rawValue: try env.oneOf("STORAGE_BACKEND", ["local", "s3"], default: "local")) ?? .local

@@ -30,7 +30,7 @@ public struct Ledger: Sendable {
 
     /// nil when the user has no account row.
     private func applyOnce(_ entry: LedgerEntry, on connection: PostgresConnection, now: Date) throws -> LedgerOutcome? {
-        if entry.reference != nil {
+        if entry.reference != nil && !entry.referenceIsNew {
             // Take the account lock first, so the duplicate check below runs on a snapshot
             // taken after any concurrent holder of the same reference has committed.
             let locked = try connection.query("SELECT balance FROM user_points WHERE user_id = $1 FOR UPDATE", [entry.userID])

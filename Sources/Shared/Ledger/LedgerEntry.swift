@@ -17,10 +17,14 @@ public struct LedgerEntry: Sendable, Hashable {
     /// For a debit: take what is left when the balance is short instead of refusing
     /// (a refunded pack takes back what remains of it, never below zero).
     public var clampToBalance: Bool
+    /// The reference names something created in the same transaction (`consume:task:<new
+    /// id>`), so it cannot be a duplicate: the ledger skips the separate lock that makes
+    /// duplicate detection exact, saving a round trip. The unique index still holds.
+    public var referenceIsNew: Bool
 
     public init(
         userID: Int64, amount: Int, kind: Kind, taskType: String? = nil, orderNo: String? = nil,
-        rewardWeek: String? = nil, reference: String? = nil, clampToBalance: Bool = false
+        rewardWeek: String? = nil, reference: String? = nil, clampToBalance: Bool = false, referenceIsNew: Bool = false
     ) {
         self.userID = userID
         self.amount = amount
@@ -30,6 +34,7 @@ public struct LedgerEntry: Sendable, Hashable {
         self.rewardWeek = rewardWeek
         self.reference = reference
         self.clampToBalance = clampToBalance
+        self.referenceIsNew = referenceIsNew
     }
 }
 

@@ -8,6 +8,13 @@ public enum Signals {
     /// Call first thing in `main`.
     public static func ignoreSIGPIPE() {
         signal(SIGPIPE, SIG_IGN)
+        // A parent that started us from a thread may pass down a mask blocking SIGTERM
+        // (Foundation's Process does): unblock it, or `kill` would never reach us.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// Runs `handler` once on the first SIGTERM or SIGINT; a second signal exits at once.

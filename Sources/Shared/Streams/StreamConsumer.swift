@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -53,8 +54,13 @@ public final class StreamConsumer: Sendable {
         }
         logger.info("consumer started", ["group": config.group, "consumer": config.consumer, "concurrency": String(config.concurrency)])
 
+        let stopHeartbeat = DispatchSemaphore(value: 0)
+        let heartbeatFinished = startHeartbeat(stop: stopHeartbeat)
+        defer {
+            stopHeartbeat.signal()
+            heartbeatFinished.wait()
+        }
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.heartbeatLoop() }
             await self.readLoop(group: &group)
             // Reading has stopped: give in-flight entries until the deadline.
             let deadline = ContinuousClock.now + config.shutdownDeadline
@@ -180,25 +186,34 @@ public final class StreamConsumer: Sendable {
 
     /// Keeps our in-flight entries' idle time near zero (XCLAIM … JUSTID does not count
     /// a delivery), so other consumers claim only entries whose consumer really died.
-    private func heartbeatLoop() async {
+    /// It runs on its own OS thread with blocking calls: a busy cooperative pool must
+    /// not let our entries look abandoned.
+    private func startHeartbeat(stop: DispatchSemaphore) -> DispatchSemaphore {
+        let finished = DispatchSemaphore(value: 0)
         let config = configuration
-        while !Task.isCancelled {
-            try? await Task.sleep(for: config.heartbeatInterval)
-            let ids = inFlight.withLock { Array($0) }
-            if ids.isEmpty { continue }
-            do {
-                try await redis.withConnection { connection in
-                    for chunk in stride(from: 0, to: ids.count, by: 100).map({ Array(ids[$0..<min($0 + 100, ids.count)]) }) {
-                        var args: [RedisArgument] = ["XCLAIM", .string(config.stream), .string(config.group), .string(config.consumer), "0"]
-                        args += chunk.map { RedisArgument.string($0) }
-                        args.append("JUSTID")
-                        _ = try connection.command(args)
+        let interval = Double(config.heartbeatInterval.wholeMilliseconds) / 1000
+        let thread = Thread { [self] in
+            while stop.wait(timeout: .now() + interval) == .timedOut {
+                let ids = inFlight.withLock { Array($0) }
+                if ids.isEmpty { continue }
+                do {
+                    try redis.withConnection { connection in
+                        for start in stride(from: 0, to: ids.count, by: 100) {
+                            var args: [RedisArgument] = ["XCLAIM", .string(config.stream), .string(config.group), .string(config.consumer), "0"]
+                            args += ids[start..<min(start + 100, ids.count)].map { RedisArgument.string($0) }
+                            args.append("JUSTID")
+                            _ = try connection.command(args)
+                        }
                     }
+                } catch {
+                    logger.warning("heartbeat failed", ["error": String(describing: error)])
                 }
-            } catch {
-                logger.warning("heartbeat failed", ["error": String(describing: error)])
             }
+            finished.signal()
         }
+        thread.name = "galley-heartbeat"
+        thread.start()
+        return finished
     }
 
     private func deadLetter(_ entry: StreamEntry, deliveries: Int) async {
