@@ -299,7 +299,7 @@ import Testing
         let row = try #require(try fixtures.row(task))
         #expect(row.status == "processing")
         #expect(row.providerTaskID != nil)
-        #expect(row.leaseUntil == nil)
+        #expect(try #require(row.leaseUntil) <= Date().addingTimeInterval(1))
 
         provider.update { $0.states = [ProviderTaskState(status: "SUCCEEDED", videoURL: "https://video.test/c.mp4")] }
         let second = processor(provider, worker: "worker-b")

@@ -160,7 +160,7 @@ public struct EmojiTaskStore: Sendable {
     public func releaseLease(taskID: Int64, worker: String) async throws {
         try await pool.withConnection { connection in
             try connection.execute("""
-                UPDATE emoji_tasks SET worker_lease_until = NULL
+                UPDATE emoji_tasks SET worker_lease_until = now()
                 WHERE id = $1 AND worker = $2 AND status = 'processing'
                 """, [taskID, worker])
         }
@@ -192,13 +192,15 @@ public struct EmojiTaskStore: Sendable {
         }
     }
 
-    /// Pushes a swept task's lease forward so the next sweep does not enqueue it again.
-    public func markRequeued(taskID: Int64) async throws {
+    /// Marks a swept task as re-enqueued (its lapsed lease restarts from now), unless another
+    /// sweeper or a worker got to it first; true when the caller should enqueue it.
+    public func markRequeued(taskID: Int64, idleFor: Duration) async throws -> Bool {
         try await pool.withConnection { connection in
             try connection.execute("""
                 UPDATE emoji_tasks SET worker_lease_until = now(), updated_at = now()
                 WHERE id = $1 AND status = 'processing'
-                """, [taskID])
+                  AND worker_lease_until < now() - make_interval(secs => $2::double precision)
+                """, [taskID, idleFor.seconds]) == 1
         }
     }
 

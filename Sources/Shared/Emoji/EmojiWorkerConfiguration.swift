@@ -34,6 +34,10 @@ public struct EmojiWorkerConfiguration: Sendable {
     public var submitRatePerSecond: Double = 1
     /// Results go to `<resultPrefix>/<user id>/<task id>.mp4`.
     public var resultPrefix: String = "results"
+    /// How long a generation takes with `ALIYUN_EMOJI_MOCK=true`.
+    public var mockDelay: Duration = .seconds(2)
+    /// The worker's `/metrics` and `/health` port.
+    public var metricsPort: Int = 9101
 
     public init(consumer: String, workerID: String? = nil) {
         self.consumer = consumer
@@ -62,7 +66,7 @@ public struct EmojiWorkerConfiguration: Sendable {
     /// The worker's settings: the fleet's (`EMOJI_*`, `DASHSCOPE_SUBMIT_RATE`,
     /// `OSS_RESULT_PREFIX`, `SHUTDOWN_DEADLINE_SECONDS`) plus its own
     /// `EMOJI_CLAIM_IDLE_MILLISECONDS` (overrides the seconds one), `EMOJI_LEASE_SECONDS`,
-    /// `EMOJI_READ_BLOCK_MILLISECONDS` and `EMOJI_SUBMIT_ATTEMPTS`.
+    /// `EMOJI_READ_BLOCK_MILLISECONDS`, `EMOJI_SUBMIT_ATTEMPTS` and `EMOJI_MOCK_DELAY_SECONDS`.
     public static func load(settings: Settings, environment: [String: String]? = nil) throws(ConfigurationError) -> EmojiWorkerConfiguration {
         let env = EnvironmentReader(environment ?? ProcessInfo.processInfo.environment)
         var config = EmojiWorkerConfiguration(consumer: settings.workers.emojiConsumer)
@@ -81,6 +85,8 @@ public struct EmojiWorkerConfiguration: Sendable {
         config.pollTimeout = .seconds(settings.dashScope.pollTimeoutSeconds)
         config.submitRatePerSecond = settings.dashScope.submitRatePerSecond
         config.resultPrefix = settings.storage.resultPrefix
+        config.mockDelay = .seconds(try env.double("EMOJI_MOCK_DELAY_SECONDS", default: 2, in: 0...3600))
+        config.metricsPort = settings.workers.metricsPort ?? 9101
         return config
     }
 }
