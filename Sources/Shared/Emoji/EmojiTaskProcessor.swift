@@ -205,17 +205,25 @@ public final class EmojiTaskProcessor: Sendable {
             sleepFirst = true
             let started = ContinuousClock.now
             let answer: ProviderTaskState
-            do {
-                answer = try await provider.query(taskID: providerTaskID)
-                metrics.pollSeconds.observe((ContinuousClock.now - started).seconds)
+            let result = await EmojiTaskProcessor.shielded { [provider] () -> Result<ProviderTaskState, DashScopeError> in
+                do throws(DashScopeError) {
+                    return .success(try await provider.query(taskID: providerTaskID))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            metrics.pollSeconds.observe((ContinuousClock.now - started).seconds)
+            // A safe point: the provider id is stored, nothing is half done.
+            try Task.checkCancellation()
+            switch result {
+            case .success(let state):
+                answer = state
                 transientFailures = 0
-            } catch {
-                metrics.pollSeconds.observe((ContinuousClock.now - started).seconds)
+            case .failure(let error):
                 if let status = error.status, (400..<500).contains(status), !error.isRetryable {
                     return try await fail(task, .rejected, code: error.providerCode ?? "HTTP\(status)",
                                           message: error.providerMessage ?? error.description, providerStatus: lastStatus)
                 }
-                if Task.isCancelled { throw CancellationError() }
                 transientFailures += 1
                 logger.warning("task query failed; polling on", ["task_id": String(task.id), "error": error.debugDescription])
                 if Date() >= deadline {
@@ -276,14 +284,21 @@ public final class EmojiTaskProcessor: Sendable {
         var resultURL: String?
         for attempt in 0..<max(1, configuration.storeAttempts) {
             if attempt > 0 { try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1)) }
-            do {
-                resultURL = try await results.store(videoURL: videoURL, key: key)
-                break
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
+            let stored = await EmojiTaskProcessor.shielded { [results] () -> Result<String, any Error> in
+                do {
+                    return .success(try await results.store(videoURL: videoURL, key: key))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try Task.checkCancellation()
+            switch stored {
+            case .success(let url):
+                resultURL = url
+            case .failure(let error):
                 logger.warning("storing the result failed", ["task_id": String(task.id), "attempt": String(attempt + 1), "error": String(describing: error)])
             }
+            if resultURL != nil { break }
         }
         guard let resultURL else { throw EmojiProcessingError.storeFailed("task \(task.id)") }
         guard try await store.complete(taskID: task.id, resultURL: resultURL) else {
