@@ -113,7 +113,10 @@ import Testing
         let harness = try EmojiWorkerHarness(redisDatabase: 14, fake: fake)
         let seeded = try harness.seed(tasks: 100, users: 10, balance: Self.balance)
         let ids = Array(seeded.tasks.keys)
-        let leaving = try harness.startWorker("leaving", concurrency: 200, ["SHUTDOWN_DEADLINE_SECONDS": "2"])
+        // A claim idle time far above the test's span: the heir can only be this quick if the
+        // leaving worker handed its entries over.
+        let slowClaims = ["EMOJI_CLAIM_IDLE_MILLISECONDS": "60000"]
+        let leaving = try harness.startWorker("leaving", concurrency: 200, slowClaims.merging(["SHUTDOWN_DEADLINE_SECONDS": "2"]) { $1 })
         defer { leaving.killHard() }
         let inFlight = try await harness.waitFor(ids, timeout: .seconds(60)) { $0.submitted == 100 }
         #expect(inFlight.submitted == 100 && inFlight.terminal == 0)
@@ -126,10 +129,11 @@ import Testing
         #expect(ContinuousClock.now - signalled < .seconds(6))
         #expect(try harness.census(ids).terminal == 0)
         #expect(leaving.output.contains("shutdown deadline reached"))
+        #expect(leaving.output.contains("entries handed over to other consumers"))
 
-        let heir = try harness.startWorker("heir", concurrency: 200)
+        let heir = try harness.startWorker("heir", concurrency: 200, slowClaims)
         defer { heir.killHard() }
-        let census = try await harness.waitFor(ids, timeout: .seconds(60)) { $0.terminal == 100 }
+        let census = try await harness.waitFor(ids, timeout: .seconds(45)) { $0.terminal == 100 }
         #expect(census.byStatus["completed"] == 100)
         _ = try harness.checkSettled(seeded.tasks, initialBalance: Self.balance)
         #expect(harness.fake.stats.submitsTotal == 100)
