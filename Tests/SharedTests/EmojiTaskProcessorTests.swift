@@ -322,4 +322,38 @@ import Testing
         #expect(ContinuousClock.now - start >= .milliseconds(240))
         #expect(provider.submits == 6)
     }
+
+    @Test func theSweeperReEnqueuesATaskWhoseEntryWasLostOnce() async throws {
+        let user = try fixtures.user(balance: 1000)
+        let task = try fixtures.task(userID: user)
+        let fresh = try fixtures.task(userID: user)
+        try fixtures.execute("""
+            UPDATE emoji_tasks SET status = 'processing', aliyun_task_id = 'p-lost', submitted_at = now() - interval '1 hour',
+                   worker = 'gone', worker_lease_until = now() - interval '30 minutes' WHERE id = $1
+            """, [task])
+        // A task whose lease only just lapsed is still in some consumer's hands.
+        try fixtures.execute("""
+            UPDATE emoji_tasks SET status = 'processing', worker = 'slow', worker_lease_until = now() - interval '5 seconds' WHERE id = $1
+            """, [fresh])
+        // Its own Redis database: the stream name is fixed by the contract.
+        let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, database: 10), size: 2)
+        defer { redis.shutdown() }
+        let before = try await redis.withConnection { try $0.xlen(EmojiWorkerConfiguration.stream) }
+        let sweeper = EmojiTaskSweeper(store: EmojiTaskStore(pool: pool, ledger: fixtures.ledger), redis: redis,
+                                       idleFor: .seconds(600), interval: .seconds(60), logger: Logger(label: "test"))
+        #expect(try await sweeper.sweepOnce() >= 1)
+        #expect(try await sweeper.sweepOnce() == 0)
+        let entries = try await redis.withConnection { connection in
+            try connection.command(["XREVRANGE", .string(EmojiWorkerConfiguration.stream), "+", "-", "COUNT", 50])
+        }
+        let ids = (entries.arrayValue ?? []).compactMap { $0.arrayValue?.last?.arrayValue?[1].stringValue }
+        #expect(ids.contains(String(task)))
+        #expect(!ids.contains(String(fresh)))
+        #expect(try await redis.withConnection { try $0.xlen(EmojiWorkerConfiguration.stream) } > before)
+        // The entry leads to a normal resume.
+        let provider = ScriptedEmojiProvider()
+        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(provider.submitAttempts == 0)
+        _ = try await redis.withConnection { try $0.del([EmojiWorkerConfiguration.stream]) }
+    }
 }
