@@ -57,8 +57,12 @@ if settings.dashScope.mock {
     }
     let session = URLSessionConfiguration.default
     session.httpMaximumConnectionsPerHost = max(8, min(config.concurrency, 256))
+    // DashScope answers are never cached and set no cookies: skipping both saves work on every poll.
     session.requestCachePolicy = .reloadIgnoringLocalCacheData
     session.urlCache = nil
+    session.httpShouldSetCookies = false
+    session.httpCookieAcceptPolicy = .never
+    session.httpCookieStorage = nil
     provider = DashScopeClient(configuration: .init(baseURL: settings.dashScope.baseURL, apiKey: apiKey),
                                session: URLSession(configuration: session))
     limiter = SubmitRateLimiter(redis: redis, apiKey: apiKey, ratePerSecond: config.submitRatePerSecond)

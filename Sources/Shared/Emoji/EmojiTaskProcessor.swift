@@ -96,6 +96,7 @@ public final class EmojiTaskProcessor: Sendable {
     }
 
     private func drive(_ task: EmojiTaskRecord) async throws -> EmojiTaskOutcome {
+        let claimedAt = ContinuousClock.now
         let providerTaskID: String
         let submittedAt: Date
         let resumed: Bool
@@ -108,7 +109,7 @@ public final class EmojiTaskProcessor: Sendable {
                 return try await fail(task, .invalidTask, code: "InvalidParameter",
                                       message: "the task has no source image or face boxes", providerStatus: nil)
             }
-            switch try await submit(task, request) {
+            switch try await submit(task, request, claimedAt: claimedAt) {
             case .submitted(let id, let at):
                 providerTaskID = id
                 submittedAt = at
@@ -131,7 +132,7 @@ public final class EmojiTaskProcessor: Sendable {
         case providerError(DashScopeError)
     }
 
-    private func submit(_ task: EmojiTaskRecord, _ request: GenerationRequest) async throws -> SubmitResult {
+    private func submit(_ task: EmojiTaskRecord, _ request: GenerationRequest, claimedAt: ContinuousClock.Instant) async throws -> SubmitResult {
         let worker = configuration.workerID
         var lastError: DashScopeError?
         for attempt in 0..<max(1, configuration.submitAttempts) {
@@ -139,8 +140,12 @@ public final class EmojiTaskProcessor: Sendable {
                 try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1))
             }
             if let limiter { try await limiter.acquire() }
-            guard try await store.confirmSubmission(taskID: task.id, worker: worker, lease: configuration.leaseDuration) else {
-                throw EmojiProcessingError.leaseLost(task.id)
+            // The claim took the lease moments ago unless a submit slot or a retry kept us
+            // waiting: then make sure it is still ours (and renew it) before paying.
+            if attempt > 0 || ContinuousClock.now - claimedAt > configuration.leaseDuration / 3 {
+                guard try await store.confirmSubmission(taskID: task.id, worker: worker, lease: configuration.leaseDuration) else {
+                    throw EmojiProcessingError.leaseLost(task.id)
+                }
             }
             // From here until the provider's id is stored, shutdown must not interrupt: an
             // unstructured task does not inherit the caller's cancellation.
@@ -235,12 +240,9 @@ public final class EmojiTaskProcessor: Sendable {
                 }
                 continue
             }
-            if answer.status != lastStatus {
-                lastStatus = answer.status
-                if !answer.isTerminal {
-                    try await store.recordProviderStatus(taskID: task.id, status: answer.status)
-                }
-            }
+            // Intermediate states (RUNNING) are not written: one statement less per task;
+            // the row has PENDING from the submission and the final status at the end.
+            lastStatus = answer.status
             if answer.isTerminal {
                 state = answer
                 break

@@ -95,16 +95,6 @@ public struct EmojiTaskStore: Sendable {
         }
     }
 
-    /// Records a change of the provider's status while polling (only changes are written).
-    public func recordProviderStatus(taskID: Int64, status: String) async throws {
-        try await pool.withConnection { connection in
-            try connection.execute("""
-                UPDATE emoji_tasks SET provider_status = $2, updated_at = now()
-                WHERE id = $1 AND status = 'processing'
-                """, [taskID, String(status.prefix(32))])
-        }
-    }
-
     /// Marks the task `completed` with its stored result. False when it was terminal already.
     @discardableResult
     public func complete(taskID: Int64, resultURL: String, providerStatus: String = "SUCCEEDED") async throws -> Bool {
