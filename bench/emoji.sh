@@ -115,6 +115,9 @@ pickup() {
 proc_cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }   # utime + stime, USER_HZ = 100
 proc_hwm() { awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$1/status"; }
 
+# The machine may be shared: the load average says how much of it this run had.
+echo "== load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+
 echo "== baseline: Redis XADD (redis-benchmark, 50 clients)"
 xadd_rate=$(redis-benchmark -h "$REDIS_HOST" -p "$REDIS_PORT" --dbnum "$redis_db" -q -n 200000 XADD galley:bench:xadd MAXLEN '~' 1000 '*' task_id 1 \
   | tr '\r' '\n' | awk '/requests per second/ { v = $(NF-5) } END { print v }')
@@ -139,7 +142,7 @@ cat >"$work/update.sql" <<SQL
 UPDATE emoji_tasks SET updated_at = now() WHERE id = :id;
 SQL
 update_tps=$(pgbench -n -c 8 -j 2 -T 5 -f "$work/update.sql" "$db" 2>/dev/null | awk '/^tps/ { printf "%.0f", $3 }')
-echo "UPDATE: $update_tps statements/s (the worker writes 4 per task: claim, submit, status, completion)"
+echo "UPDATE: $update_tps statements/s (the worker writes 3 per task: claim, submission, completion)"
 
 echo "== run 2: $tasks_slow tasks, provider latency 5 s, concurrency 1000, poll $poll s"
 start_fake 5
@@ -163,6 +166,10 @@ echo "$tasks_slow tasks in $run2 s: $(awk -v n="$tasks_slow" -v s="$run2" 'BEGIN
      "(ideal 1000 / (5 s + poll/2) = $(awk -v p="$poll" 'BEGIN { printf "%.0f", 1000 / (5 + p / 2) }') tasks/s);" \
      "peak in flight $peak_in_flight; worker CPU $cpu2 s ($(awk -v c="$cpu2" -v s="$run2" 'BEGIN { printf "%.0f", 100 * c / s }') % of one core); RSS peak $rss2"
 psql_db -Atc "SELECT status, count(*) FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000 GROUP BY 1" | tr '\n' ' '; echo
+psql_db -Atc "SELECT 'time in flight (started_at to completed_at): mean ' || round(avg(extract(epoch FROM completed_at - started_at))::numeric, 2)
+                     || ' s, p99 ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at))::numeric, 2)
+                     || ' s; submit after pickup: mean ' || round(avg(extract(epoch FROM submitted_at - started_at))::numeric * 1000, 1) || ' ms'
+              FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000"
 echo "pickup latency with a backlog of $tasks_slow: $(pickup 2000000 "$tasks_slow")"
 
 echo "== run 3: pickup latency, $trickle entries at $trickle_rate/s into an idle worker (concurrency 64, latency 0)"
@@ -195,3 +202,4 @@ echo "== summary"
 echo "run 1 (0 s latency):  $(awk -v n="$tasks_fast" -v s="$run1" 'BEGIN { printf "%.0f", n / s }') tasks/s"
 echo "run 2 (5 s latency):  $(awk -v n="$tasks_slow" -v s="$run2" 'BEGIN { printf "%.0f", n / s }') tasks/s with $peak_in_flight in flight, RSS peak $rss2, CPU $cpu2 s"
 echo "baselines: Redis XADD $xadd_rate/s, PostgreSQL UPDATE $update_tps/s"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

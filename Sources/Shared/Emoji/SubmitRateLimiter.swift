@@ -5,8 +5,9 @@ import Foundation
 /// `1/rate` after the previous one, and the caller sleeps until then (`Task.sleep`, no
 /// thread held). One Redis call per submission, no polling.
 ///
-/// Only a few callers per process reserve at a time (the rest wait on a local gate), so a
-/// process that is stopped wastes at most that many of the fleet's slots.
+/// Only about half a second's worth of slots per process is reserved at a time (the other
+/// callers wait on a local gate), so a process that is stopped wastes at most that much
+/// of the fleet's quota, while a high rate is not held back by Redis round trips.
 public final class SubmitRateLimiter: Sendable {
     /// Reserves the next slot: returns the microseconds to wait before using it.
     static let reserveScript = """
@@ -30,11 +31,13 @@ public final class SubmitRateLimiter: Sendable {
         "galley:dashscope:submit:" + Crypto.hex(Crypto.sha256(apiKey)).prefix(16)
     }
 
-    public init(redis: RedisPool, apiKey: String, ratePerSecond: Double, localReservations: Int = 4) {
+    /// `localReservations` defaults to half a second of slots (1 to 256).
+    public init(redis: RedisPool, apiKey: String, ratePerSecond: Double, localReservations: Int? = nil) {
         self.redis = redis
         self.key = SubmitRateLimiter.key(apiKey: apiKey)
         self.ratePerSecond = max(0.001, ratePerSecond)
-        self.gate = AsyncSemaphore(permits: max(1, localReservations))
+        let halfSecond = Int(min(256, (self.ratePerSecond / 2).rounded(.up)))
+        self.gate = AsyncSemaphore(permits: max(1, localReservations ?? halfSecond))
     }
 
     /// Returns when the caller may submit once. Throws `CancellationError` when cancelled
