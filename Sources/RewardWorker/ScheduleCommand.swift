@@ -30,7 +30,7 @@ struct ScheduleCommand {
         defer { withExtendedLifetime(watcher) {} }
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(port: metricsPort, threads: 1, handlerThreads: 1, connectionLimit: 64),
-            responder: RewardStatusResponder(), logger: Logger(label: "reward-http"))
+            responder: WorkerStatusResponder(), logger: Logger(label: "reward-http"))
         do {
             try server.start()
         } catch {

@@ -74,9 +74,9 @@ import Testing
     @Test func renewalKeepsTheKeyAndRestoresItWhenItVanishes() async throws {
         let pool = makePool()
         defer { pool.shutdown() }
-        let lease = try SnowflakeNodeLease.acquire(pool: pool, nodeID: nil, ttlMilliseconds: 600)
+        let lease = try SnowflakeNodeLease.acquire(pool: pool, nodeID: nil, ttlMilliseconds: 2000)
         defer { lease.release() }
-        try await Task.sleep(for: .milliseconds(1500))  // 2.5 TTLs: alive only if renewed
+        try await Task.sleep(for: .milliseconds(5000))  // 2.5 TTLs: alive only if renewed
         #expect(try await pool.withConnection { try $0.get(lease.key) } == lease.token)
 
         try await pool.withConnection { _ = try $0.del(lease.key) }  // as if Redis restarted empty

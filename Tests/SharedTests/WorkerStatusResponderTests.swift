@@ -1,12 +1,13 @@
+import Synchronization
 import Testing
 @testable import Shared
 
-@Suite struct RewardStatusResponderTests {
+@Suite struct WorkerStatusResponderTests {
     @Test func healthAndMetrics() {
         let registry = MetricsRegistry()
         let metrics = RewardMetrics(registry: registry)
         metrics.runsSkipped.increment()
-        let responder = RewardStatusResponder(registry: registry)
+        let responder = WorkerStatusResponder(registry: registry)
         #expect(responder.answersInline(method: "GET", path: "/metrics"))
         let health = responder.respond(to: HTTPRequest(method: "GET", path: "/health"))
         #expect(health.status == 200)
@@ -22,4 +23,19 @@ import Testing
         #expect(responder.respond(to: HTTPRequest(method: "GET", path: "/nope")).status == 404)
         #expect(responder.respond(to: HTTPRequest(method: "POST", path: "/metrics")).status == 405)
     }
+
+    @Test func readyTurnsUnavailableWhileStopping() {
+        let stopping = StoppingFlag()
+        let responder = WorkerStatusResponder(registry: MetricsRegistry(), isStopping: { stopping.value })
+        #expect(responder.respond(to: HTTPRequest(method: "GET", path: "/ready")).status == 200)
+        stopping.set()
+        #expect(responder.respond(to: HTTPRequest(method: "GET", path: "/ready")).status == 503)
+        #expect(responder.respond(to: HTTPRequest(method: "GET", path: "/health")).status == 200)
+    }
+}
+
+private final class StoppingFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var value: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }

@@ -1,11 +1,14 @@
-/// `/health` and `/metrics` of `RewardWorker schedule`: both cheap, so answered on
-/// libmicrohttpd's own thread. `/health` is liveness only (no dependency calls): the
-/// scheduler sleeps most of the week and must not be restarted for a Redis blip.
-public struct RewardStatusResponder: HTTPResponder {
-    public let registry: MetricsRegistry
+/// A worker's small HTTP face on `METRICS_PORT`: `/health` (alive, no dependency
+/// calls, so a Redis blip never gets a worker restarted), `/ready` (not shutting
+/// down) and `/metrics` (Prometheus text). All cheap, so answered on libmicrohttpd's
+/// own thread.
+public struct WorkerStatusResponder: HTTPResponder {
+    private let registry: MetricsRegistry
+    private let isStopping: @Sendable () -> Bool
 
-    public init(registry: MetricsRegistry = .shared) {
+    public init(registry: MetricsRegistry = .shared, isStopping: @escaping @Sendable () -> Bool = { false }) {
         self.registry = registry
+        self.isStopping = isStopping
     }
 
     public func bodyLimit(method: String, path: String) -> Int { 0 }
@@ -19,6 +22,10 @@ public struct RewardStatusResponder: HTTPResponder {
         switch request.path {
         case "/health":
             return HTTPResponse(json: ["status": "ok"])
+        case "/ready":
+            return isStopping()
+                ? HTTPResponse(status: 503, json: ["status": "stopping"])
+                : HTTPResponse(json: ["status": "ready"])
         case "/metrics":
             return HTTPResponse(text: registry.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         default:
