@@ -5,7 +5,7 @@ import FoundationNetworking
 import Shared
 
 // Wiring only: settings, pools, the Snowflake lease, the provider (mock or DashScope),
-// storage, the stream consumer and the /metrics + /health server. SIGTERM stops reading,
+// storage, the stream consumer and the /health, /ready and /metrics server. SIGTERM stops reading,
 // lets tasks in flight reach a safe point until SHUTDOWN_DEADLINE_SECONDS, exits 0.
 Signals.ignoreSIGPIPE()
 let logger = Logger(label: "emoji-worker")
@@ -27,15 +27,9 @@ Logger.minimumLevel = settings.logLevel
 MetricsRegistry.shared.gauge("galley_process_start_time_seconds", help: "When the process started, in Unix seconds.")
     .set(Date().timeIntervalSince1970.rounded())
 
-let postgres = PostgresPool(
-    configuration: PostgresConfiguration(
-        host: settings.database.host, port: settings.database.port, user: settings.database.user,
-        password: settings.database.password, database: settings.database.database, applicationName: "galley-emoji-worker"),
-    size: settings.database.poolSize, logger: Logger(label: "postgres"))
-let redis = RedisPool(
-    configuration: RedisConfiguration(host: settings.redis.host, port: settings.redis.port, password: settings.redis.password,
-                                      database: settings.redis.database),
-    size: settings.redis.poolSize, logger: Logger(label: "redis"))
+let postgres = PostgresPool(configuration: settings.postgresConfiguration(applicationName: "galley-emoji-worker"),
+                            size: settings.database.poolSize, logger: Logger(label: "postgres"))
+let redis = RedisPool(configuration: settings.redisConfiguration, size: settings.redis.poolSize, logger: Logger(label: "redis"))
 
 if settings.migrateOnStart {
     do {
@@ -107,11 +101,7 @@ stopping.onTrigger { consumer.shutdown() }
 
 let server = HTTPServer(
     configuration: HTTPServerConfiguration(host: settings.http.host, port: config.metricsPort, threads: 1, handlerThreads: 1),
-    responder: EmojiWorkerHTTPResponder(health: {
-        let stopped = consumer.isStopping
-        return (!stopped, ["status": .string(stopped ? "stopping" : "ok"), "consumer": .string(config.consumer),
-                           "in_flight": .int(Int64(consumer.inFlightCount))])
-    }),
+    responder: WorkerStatusResponder(isStopping: { consumer.isStopping }),
     logger: Logger(label: "metrics-http"))
 do {
     try server.start()

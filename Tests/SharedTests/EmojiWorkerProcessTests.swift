@@ -39,6 +39,7 @@ import Testing
         #expect(metrics.contains("galley_emoji_tasks_completed_total"))
         #expect(metrics.contains("galley_stream_lag{stream=\"emoji_tasks\",group=\"emoji_worker\"}"))
         #expect(try await fetch("http://127.0.0.1:\(port)/health").contains("\"status\":\"ok\""))
+        #expect(try await fetch("http://127.0.0.1:\(port)/ready").contains("\"status\":\"ready\""))
 
         one.terminate()
         two.terminate()
