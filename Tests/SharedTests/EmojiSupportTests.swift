@@ -72,7 +72,7 @@ import Testing
     @Test func submitLimiterWaitIsCancellable() async throws {
         let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 2)
         defer { redis.shutdown() }
-        let limiter = SubmitRateLimiter(redis: redis, apiKey: TestEnvironment.uniqueName("sk"), ratePerSecond: 0.1)
+        let limiter = SubmitRateLimiter(redis: redis, apiKey: TestEnvironment.uniqueName("sk"), ratePerSecond: 0.001)
         try await limiter.acquire()
         let waiting = Task { try await limiter.acquire() }
         try await Task.sleep(for: .milliseconds(100))
