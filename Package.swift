@@ -46,7 +46,8 @@ let package = Package(
 
         .testTarget(
             name: "SharedTests",
-            dependencies: ["Shared", "APIGateway"],
+            // The executables are dependencies so they are built before the tests that run them.
+            dependencies: ["Shared", "APIGateway", "EmojiWorker", "FakeDashScope"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -56,10 +56,7 @@ public final class StreamConsumer: Sendable {
 
         let stopHeartbeat = DispatchSemaphore(value: 0)
         let heartbeatFinished = startHeartbeat(stop: stopHeartbeat)
-        defer {
-            stopHeartbeat.signal()
-            heartbeatFinished.wait()
-        }
+        var leftBehind: [String] = []
         await withDiscardingTaskGroup { group in
             await self.readLoop(group: &group)
             // Reading has stopped: give in-flight entries until the deadline.
@@ -67,18 +64,25 @@ public final class StreamConsumer: Sendable {
             while self.inFlightCount > 0, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(50))
             }
-            let left = self.inFlightCount
-            if left > 0 {
-                self.logger.warning("shutdown deadline reached; leaving entries for another consumer", ["left": String(left)])
+            leftBehind = self.inFlight.withLock { Array($0) }
+            if !leftBehind.isEmpty {
+                self.logger.warning("shutdown deadline reached; leaving entries for another consumer", ["left": String(leftBehind.count)])
             }
             group.cancelAll()
         }
+        // Nothing throws past the heartbeat's start, so it is stopped here rather than in a defer:
+        // the hand-over below must not race with one last heartbeat.
+        stopHeartbeat.signal()
+        heartbeatFinished.wait()
+        await handOver(leftBehind)
         logger.info("consumer stopped")
     }
 
     private func readLoop(group: inout DiscardingTaskGroup) async {
         var startID = "0"  // our own pending entries first
-        var nextClaim = ContinuousClock.now + configuration.claimInterval
+        // The first claim round runs as soon as our own history is done: a consumer started
+        // to replace a dead one picks its entries up at once.
+        var nextClaim = ContinuousClock.now
         while !isStopping {
             await slots.acquire()
             if isStopping { slots.release(); break }
@@ -176,6 +180,28 @@ public final class StreamConsumer: Sendable {
             logger.info("entry left pending at shutdown", ["entry": entry.id])
         } catch {
             logger.warning("entry failed; it stays pending for a retry", ["entry": entry.id, "error": String(describing: error)])
+        }
+    }
+
+    /// Entries left unfinished at shutdown get an idle time of ``StreamConsumerConfiguration/claimMinIdle``
+    /// (XCLAIM … IDLE, JUSTID: no delivery counted), so another consumer claims them on its
+    /// next round instead of waiting that long. Ids acked meanwhile are no longer pending
+    /// and are skipped by Redis.
+    private func handOver(_ ids: [String]) async {
+        guard !ids.isEmpty else { return }
+        let config = configuration
+        do {
+            try await redis.withConnection { connection in
+                for start in stride(from: 0, to: ids.count, by: 100) {
+                    var args: [RedisArgument] = ["XCLAIM", .string(config.stream), .string(config.group), .string(config.consumer), "0"]
+                    args += ids[start..<min(start + 100, ids.count)].map { RedisArgument.string($0) }
+                    args += ["IDLE", .integer(Int64(config.claimMinIdle.wholeMilliseconds)), "JUSTID"]
+                    _ = try connection.command(args).checked()
+                }
+            }
+            logger.info("entries handed over to other consumers", ["count": String(ids.count)])
+        } catch {
+            logger.warning("hand-over failed; entries are claimable after the claim idle time", ["error": String(describing: error)])
         }
     }
 

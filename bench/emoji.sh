@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# One EmojiWorker process (release build) against the fake DashScope, in a database
+# and a Redis database of its own:
+#   1. zero provider latency: tasks/s;
+#   2. 5 s provider latency with EMOJI_CONCURRENCY=1000: tasks/s, peak RSS (VmHWM)
+#      and CPU seconds of the worker process;
+#   3. enqueue-to-pickup latency p50/p99 (the entry's XADD time to the task's
+#      started_at) for a steady trickle into an idle worker, and for run 2's backlog.
+# Baselines from the same run, so the numbers read as ratios: Redis' own XADD rate
+# (redis-benchmark) and PostgreSQL's own single-row UPDATE rate on emoji_tasks (pgbench).
+#
+#   bench/emoji.sh                       uses the local stack (scripts/stack start)
+#   BENCH_TASKS=3000 BENCH_POLL=0.5 bench/emoji.sh
+#
+# Not a test: it prints numbers. Database, Redis keys and processes are removed at the end.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+[ -d /opt/swift/usr/bin ] && export PATH="/opt/swift/usr/bin:$PATH"
+
+tasks_fast=${BENCH_TASKS_FAST:-5000}     # run 1
+tasks_slow=${BENCH_TASKS:-5000}          # run 2 (five waves of 1000)
+trickle=${BENCH_TRICKLE:-500}            # run 3
+trickle_rate=${BENCH_TRICKLE_RATE:-50}   # entries per second
+poll=${BENCH_POLL:-0.5}                  # EMOJI_POLL_INTERVAL_SECONDS in run 2
+redis_db=${BENCH_REDIS_DB:-15}
+fake_port=${BENCH_FAKE_PORT:-18090}
+metrics_port=${BENCH_METRICS_PORT:-19101}
+
+eval "$(scripts/stack env)"
+export PGHOST=$POSTGRES_SERVER PGPORT=$POSTGRES_PORT PGUSER=$POSTGRES_USER PGPASSWORD=$POSTGRES_PASSWORD
+admin_db=$POSTGRES_DB
+db="galley_emoji_bench_$$"
+work=$(mktemp -d)
+rcli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" -n "$redis_db" "$@"; }
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+fake_pid=""
+worker_pid=""
+stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+cleanup() {
+  stop_pid "$worker_pid"
+  stop_pid "$fake_pid"
+  rcli del emoji_tasks emoji_tasks:dead galley:bench:xadd >/dev/null 2>&1 || true
+  psql -X -q -d "$admin_db" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== build (release)"
+swift build -c release --product EmojiWorker 2>&1 | tail -n 1
+swift build -c release --product FakeDashScope 2>&1 | tail -n 1
+bin=$(swift build -c release --show-bin-path)
+
+echo "== database $db, Redis db $redis_db"
+psql -X -q -d "$admin_db" -c "CREATE DATABASE \"$db\""
+rcli del emoji_tasks emoji_tasks:dead >/dev/null
+
+export POSTGRES_DB=$db REDIS_DB=$redis_db ENVIRONMENT=local LOG_LEVEL=warning
+export ALIYUN_EMOJI_MOCK=false DASHSCOPE_BASE_URL=http://127.0.0.1:$fake_port DASHSCOPE_API_KEY=sk-bench-$$
+export DASHSCOPE_SUBMIT_RATE=10000 STORAGE_BACKEND=local STORAGE_LOCAL_DIR=$work/objects
+export METRICS_PORT=$metrics_port HOST=127.0.0.1 EMOJI_WORKER_CONSUMER=bench SHUTDOWN_DEADLINE_SECONDS=2
+export EMOJI_READ_BLOCK_MILLISECONDS=200 DB_POOL_SIZE=16 REDIS_POOL_SIZE=16
+
+# start_fake LATENCY: the fake DashScope, answering on $fake_port.
+start_fake() {
+  stop_pid "$fake_pid"
+  FAKE_DASHSCOPE_PORT=$fake_port FAKE_DASHSCOPE_LATENCY_SECONDS=$1 "$bin/FakeDashScope" >"$work/fake.log" 2>&1 &
+  fake_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$fake_port/_fake/stats" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "fake DashScope did not start"; cat "$work/fake.log"; exit 1
+}
+# start_worker CONCURRENCY POLL: one worker; waits for /health.
+start_worker() {
+  stop_pid "$worker_pid"
+  EMOJI_CONCURRENCY=$1 EMOJI_POLL_INTERVAL_SECONDS=$2 "$bin/EmojiWorker" >"$work/worker.log" 2>&1 &
+  worker_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$metrics_port/health" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "worker did not start"; cat "$work/worker.log"; exit 1
+}
+# seed FIRST COUNT: task rows FIRST.. (one user, points already spent), not yet enqueued.
+seed() {
+  psql_db <<SQL
+INSERT INTO users (id, device_id, created_at, updated_at) VALUES (1, 'bench', now(), now()) ON CONFLICT DO NOTHING;
+INSERT INTO emoji_tasks (id, user_id, driven_id, source_image_url, detect_result, status, points_cost, created_at, updated_at)
+SELECT g, 1, 'mengwa_kaixin', 'https://img.bench/' || g || '.jpg',
+       '{"face_bbox":[0,0,100,100],"ext_bbox":[0,0,120,120],"raw":{}}', 'pending', 0, now(), now()
+FROM generate_series($1, $1 + $2 - 1) AS g;
+SQL
+}
+# enqueue FIRST COUNT: XADD them as fast as Redis takes them (one pipe).
+enqueue() {
+  awk -v a="$1" -v n="$2" 'BEGIN { for (i = a; i < a + n; i++) printf "XADD emoji_tasks * task_id %d user_id 1\n", i }' \
+    | rcli >/dev/null
+}
+# wait_terminal FIRST COUNT: until every task of the range is completed or failed.
+wait_terminal() {
+  while :; do
+    left=$(psql_db -Atc "SELECT count(*) FROM emoji_tasks WHERE id BETWEEN $1 AND $1 + $2 - 1 AND status NOT IN ('completed','failed')")
+    [ "$left" = 0 ] && return
+    sleep 0.2
+  done
+}
+# pickup FIRST COUNT: p50/p99 of (started_at - XADD time) in ms, from the stream's entry ids.
+pickup() {
+  rcli --raw XRANGE emoji_tasks - + | awk 'NR % 5 == 1 { id = $0 } NR % 5 == 3 { split(id, p, "-"); print $0 "\t" p[1] }' >"$work/xadd.tsv"
+  psql_db -c "CREATE TEMP TABLE xadd (task_id bigint, ms bigint)" -c "\copy xadd FROM '$work/xadd.tsv'" -At -c "
+    SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lat)::numeric, 1) || ' ms p50, '
+        || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lat)::numeric, 1) || ' ms p99 (' || count(*) || ' tasks)'
+    FROM (SELECT extract(epoch FROM t.started_at) * 1000 - x.ms AS lat
+          FROM emoji_tasks t JOIN xadd x ON x.task_id = t.id WHERE t.id BETWEEN $1 AND $1 + $2 - 1) s"
+}
+proc_cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }   # utime + stime, USER_HZ = 100
+proc_hwm() { awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$1/status"; }
+
+# The machine may be shared: the load average says how much of it this run had.
+echo "== load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+
+echo "== baseline: Redis XADD (redis-benchmark, 50 clients)"
+xadd_rate=$(redis-benchmark -h "$REDIS_HOST" -p "$REDIS_PORT" --dbnum "$redis_db" -q -n 200000 XADD galley:bench:xadd MAXLEN '~' 1000 '*' task_id 1 \
+  | tr '\r' '\n' | awk '/requests per second/ { v = $(NF-5) } END { print v }')
+echo "XADD: $xadd_rate requests/s"
+
+echo "== run 1: $tasks_fast tasks, provider latency 0 s, concurrency 1000, poll 0.05 s"
+start_fake 0
+start_worker 1000 0.05          # applies the migrations on its first start
+seed 1000000 "$tasks_fast"
+t0=$(now); cpu0=$(proc_cpu "$worker_pid")
+enqueue 1000000 "$tasks_fast"
+wait_terminal 1000000 "$tasks_fast"
+t1=$(now)
+run1=$(elapsed "$t0" "$t1")
+echo "$tasks_fast tasks in $run1 s: $(awk -v n="$tasks_fast" -v s="$run1" 'BEGIN { printf "%.0f", n / s }') tasks/s;" \
+     "worker CPU $(awk -v a="$cpu0" -v b="$(proc_cpu "$worker_pid")" 'BEGIN { printf "%.1f", b - a }') s, RSS peak $(proc_hwm "$worker_pid")"
+psql_db -Atc "SELECT status, count(*) FROM emoji_tasks WHERE id >= 1000000 AND id < 2000000 GROUP BY 1" | tr '\n' ' '; echo
+
+echo "== baseline: PostgreSQL single-row UPDATE of emoji_tasks (pgbench, 8 clients, 5 s)"
+cat >"$work/update.sql" <<SQL
+\set id random(1000000, $((1000000 + tasks_fast - 1)))
+UPDATE emoji_tasks SET updated_at = now() WHERE id = :id;
+SQL
+update_tps=$(pgbench -n -c 8 -j 2 -T 5 -f "$work/update.sql" "$db" 2>/dev/null | awk '/^tps/ { printf "%.0f", $3 }')
+echo "UPDATE: $update_tps statements/s (the worker writes 3 per task: claim, submission, completion)"
+
+echo "== run 2: $tasks_slow tasks, provider latency 5 s, concurrency 1000, poll $poll s"
+start_fake 5
+start_worker 1000 "$poll"
+seed 2000000 "$tasks_slow"
+t0=$(now); cpu0=$(proc_cpu "$worker_pid")
+enqueue 2000000 "$tasks_slow"
+peak_in_flight=0
+while :; do
+  left=$(psql_db -Atc "SELECT count(*) FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000 AND status NOT IN ('completed','failed')")
+  inflight=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk '/^galley_emoji_tasks_in_flight / { print $2 }')
+  [ "${inflight:-0}" -gt "$peak_in_flight" ] && peak_in_flight=$inflight
+  [ "$left" = 0 ] && break
+  sleep 0.5
+done
+t1=$(now)
+run2=$(elapsed "$t0" "$t1")
+cpu2=$(awk -v a="$cpu0" -v b="$(proc_cpu "$worker_pid")" 'BEGIN { printf "%.1f", b - a }')
+rss2=$(proc_hwm "$worker_pid")
+echo "$tasks_slow tasks in $run2 s: $(awk -v n="$tasks_slow" -v s="$run2" 'BEGIN { printf "%.0f", n / s }') tasks/s" \
+     "(ideal 1000 / (5 s + poll/2) = $(awk -v p="$poll" 'BEGIN { printf "%.0f", 1000 / (5 + p / 2) }') tasks/s);" \
+     "peak in flight $peak_in_flight; worker CPU $cpu2 s ($(awk -v c="$cpu2" -v s="$run2" 'BEGIN { printf "%.0f", 100 * c / s }') % of one core); RSS peak $rss2"
+psql_db -Atc "SELECT status, count(*) FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000 GROUP BY 1" | tr '\n' ' '; echo
+psql_db -Atc "SELECT 'time in flight (started_at to completed_at): mean ' || round(avg(extract(epoch FROM completed_at - started_at))::numeric, 2)
+                     || ' s, p99 ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at))::numeric, 2)
+                     || ' s; submit after pickup: mean ' || round(avg(extract(epoch FROM submitted_at - started_at))::numeric * 1000, 1) || ' ms'
+              FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000"
+echo "pickup latency with a backlog of $tasks_slow: $(pickup 2000000 "$tasks_slow")"
+
+echo "== run 3: pickup latency, $trickle entries at $trickle_rate/s into an idle worker (concurrency 64, latency 0)"
+start_fake 0
+start_worker 64 0.5
+seed 3000000 "$trickle"
+python3 - "$REDIS_HOST" "$REDIS_PORT" "$redis_db" "$trickle" "$trickle_rate" <<'PY'
+import socket, sys, time
+host, port, db, count, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+def cmd(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+s = socket.create_connection((host, port))
+f = s.makefile("rb")
+s.sendall(cmd("SELECT", db)); f.readline()
+start = time.monotonic()
+for i in range(count):
+    delay = start + i / rate - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    s.sendall(cmd("XADD", "emoji_tasks", "*", "task_id", 3000000 + i, "user_id", 1)); f.readline()
+PY
+wait_terminal 3000000 "$trickle"
+echo "pickup latency, idle worker: $(pickup 3000000 "$trickle")"
+
+echo "== summary"
+echo "run 1 (0 s latency):  $(awk -v n="$tasks_fast" -v s="$run1" 'BEGIN { printf "%.0f", n / s }') tasks/s"
+echo "run 2 (5 s latency):  $(awk -v n="$tasks_slow" -v s="$run2" 'BEGIN { printf "%.0f", n / s }') tasks/s with $peak_in_flight in flight, RSS peak $rss2, CPU $cpu2 s"
+echo "baselines: Redis XADD $xadd_rate/s, PostgreSQL UPDATE $update_tps/s"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
