@@ -104,6 +104,24 @@ def stream_pending(stream, group):
         return 0
 
 
+def metric(port, name):
+    """A counter or gauge (summed over its labels) from a process's /metrics; 0 when it does not answer."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+            text = r.read().decode()
+    except Exception:  # noqa: BLE001 — not up yet
+        return 0
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name) and (len(line) == len(name) or line[len(name)] in " {"):
+            try:
+                total += float(line.rsplit(" ", 1)[1])
+            except ValueError:
+                pass
+    return total
+
+
 def write_ids(path, ids):
     with open(path, "w") as f:
         for i in ids:

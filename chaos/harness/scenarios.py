@@ -7,7 +7,7 @@ import threading
 import time
 
 from . import fleet, load, stack
-from .common import (check, fresh, fund, log, row, seed_users, shuffled, stream_pending, task_counts,
+from .common import (check, fresh, fund, log, metric, row, seed_users, shuffled, stream_pending, task_counts,
                      unfinished_events, unfinished_tasks, wait_until, write_ids)
 from .pg import ints, psql
 
@@ -56,7 +56,7 @@ def _save(fl, name, tally):
 
 # a. EmojiWorker SIGKILLed three times with ~300 tasks in flight.
 def scenario_a(bin_dir):
-    fl = fresh("a", bin_dir, EMOJI_CONCURRENCY=150)
+    fl = fresh("a", bin_dir, EMOJI_CONCURRENCY=60)
     try:
         fl.start_fake(latency=2.0, failure_rate=0.2)
         fl.start_gateway()
@@ -69,14 +69,22 @@ def scenario_a(bin_dir):
         consumers = ["chaos-emoji-1", "chaos-emoji-2", "chaos-emoji-2", "chaos-emoji-1"]
         fl.start_emoji(consumer=consumers[0])
         for k in range(3):
-            # Kill once the worker has tasks in flight (submitted or polling), or after 6 s.
-            wait_until(lambda: task_counts(fl.db)[0] >= 20, 6, interval=0.1)
-            time.sleep(0.7)
+            # Kill once this worker process has tasks in its hands (submitting or polling), plus
+            # a moment so some are between the provider's answer and its bookkeeping.
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                wait_until(lambda: metric(fleet.EMOJI_METRICS_PORT, "galley_emoji_tasks_in_flight") >= 20,
+                           deadline - time.time(), interval=0.05)
+                time.sleep((0.4, 1.1, 1.8)[k])  # submitting, polling, finishing
+                if metric(fleet.EMOJI_METRICS_PORT, "galley_emoji_tasks_in_flight") >= 10:
+                    break
+            in_flight = int(metric(fleet.EMOJI_METRICS_PORT, "galley_emoji_tasks_in_flight"))
             processing, done = task_counts(fl.db)
             pending = stream_pending("emoji_tasks", "emoji_worker")
             fl.emoji.kill9()
-            kills.append(f"kill{k + 1}: {pending} entries in flight, {processing} processing, {done} done")
-            log(f"a: SIGKILL EmojiWorker #{k + 1} with {pending} entries in flight, {processing} tasks processing, {done} done; "
+            kills.append(f"kill{k + 1}: {in_flight} tasks in the process, {pending} entries pending, {done} done")
+            log(f"a: SIGKILL EmojiWorker #{k + 1} with {in_flight} tasks in the process ({pending} entries pending, "
+                f"{processing} processing, {done} done); "
                 f"restarting as {consumers[k + 1]}")
             fl.start_emoji(consumer=consumers[k + 1])
         drained, seconds = _drain_tasks(fl.db)
