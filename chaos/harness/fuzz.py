@@ -71,7 +71,7 @@ def _schemathesis(outdir, name, header, filters, max_examples, time_limit, worke
 WEBHOOK_PATH = "/api/v1/subscription/webhook"
 
 
-def run(bin_dir, max_examples=20, time_limit=300, workers=2):
+def run(bin_dir, max_examples=50, time_limit=300, workers=2):
     """Two passes: every operation with a funded user's bearer token (the webhook then
     answers 401001, as documented), and the webhook with RevenueCat's secret. Answers a
     dict: ok, answers by status, 5xx, failures, and where the reports are."""

@@ -61,18 +61,26 @@ class Tally:
         self.status = collections.Counter()
         self.accepted = []
         self.timeline = []  # (seconds since start, status)
+        self.codes = collections.Counter()  # (HTTP status, envelope code, Retry-After present) of non-200 answers
         self.t0 = time.time()
 
-    def record(self, status, accepted_id=None):
+    def record(self, status, accepted_id=None, body=None, headers=None):
         with self.lock:
             self.sent += 1
             self.status[status] += 1
+            if status not in (0, 200):
+                code = body.get("code") if isinstance(body, dict) else None
+                retry = any(k.lower() == "retry-after" for k in (headers or {}))
+                self.codes[(status, code, retry)] += 1
             self.timeline.append((round(time.time() - self.t0, 2), status))
             if accepted_id is not None:
                 self.accepted.append(accepted_id)
 
     def statuses(self):
         return " ".join(f"{k}:{v}" for k, v in sorted(self.status.items(), key=lambda kv: str(kv[0])))
+
+    def error_codes(self):
+        return " ".join(f"{s}/{c}{'+Retry-After' if r else ''}:{n}" for (s, c, r), n in sorted(self.codes.items(), key=str))
 
     def bad_5xx(self):
         """5xx answers other than 503 (a dependency down)."""
@@ -125,13 +133,13 @@ def create_task(client, token, image_url, driven_id="mengwa_kaixin", key=None):
     headers = {"Authorization": f"Bearer {token}"}
     if key:
         headers["Idempotency-Key"] = key
-    status, body, _ = client.request("POST", api("/emoji/create"),
-                                     {"image_url": image_url, "driven_id": driven_id, "face_bbox": FACE, "ext_bbox": EXT},
-                                     headers)
+    status, body, answer_headers = client.request(
+        "POST", api("/emoji/create"), {"image_url": image_url, "driven_id": driven_id, "face_bbox": FACE, "ext_bbox": EXT},
+        headers)
     task_id = None
     if status == 200 and isinstance(body, dict) and body.get("code") == 0:
         task_id = int(body["data"]["id"])
-    return status, task_id, body
+    return status, task_id, body, answer_headers
 
 
 def post_webhook(client, event):

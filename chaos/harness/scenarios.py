@@ -30,8 +30,8 @@ def _users(fl, scenario):
 def _creates(scenario, users, tally, count=TASKS, rate=None, threads=8):
     def one(client, i):
         token = users[i % len(users)][0]
-        status, task_id, _ = load.create_task(client, token, _image(scenario, i))
-        tally.record(status, task_id)
+        status, task_id, body, headers = load.create_task(client, token, _image(scenario, i))
+        tally.record(status, task_id, body, headers)
     load.run_jobs(range(count), one, threads=threads, rate=rate)
 
 
@@ -163,12 +163,14 @@ def scenario_b(bin_dir):
             return ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM revenuecat_events")[0]
 
         def killer():
-            # The worker starts with a backlog (so it has a full set of entries in flight) and is
-            # killed at 10 %, 40 % and 65 % of the events applied, while deliveries keep arriving.
-            wait_until(lambda: stored() >= 120, 15, interval=0.02)
+            # The worker starts with a backlog, and each one is killed a moment after it is up
+            # (its /health answers just before its consumer starts), so it dies with a full set of
+            # entries in flight; deliveries keep arriving and pile up while it restarts.
+            wait_until(lambda: stored() >= 100, 15, interval=0.02)
             fl.start_webhook()
-            for k, threshold in enumerate((30, 120, 195)):
-                wait_until(lambda: applied() >= threshold, 15, interval=0.02)
+            for k in range(3):
+                fleet.wait_http(f"http://127.0.0.1:{fleet.WEBHOOK_METRICS_PORT}/health", timeout=15)
+                time.sleep(0.02 + 0.01 * k)
                 pending = stream_pending("webhook_events", "webhook_worker")
                 fl.webhook.kill9()
                 done, total = applied(), stored()
@@ -179,7 +181,7 @@ def scenario_b(bin_dir):
 
         t = threading.Thread(target=killer)
         t.start()
-        load.run_jobs(events, one, threads=8, rate=200)
+        load.run_jobs(events, one, threads=12, rate=400)
         t.join()
         drained = wait_until(lambda: unfinished_events(fl.db) == 0, 60)
         vip_missing = _vip_missing(fl.db, user_ids)
@@ -307,10 +309,11 @@ def scenario_d(bin_dir):
 
         t = threading.Thread(target=fault)
         t.start()
-        _creates("d", users, tally, rate=40)
+        _creates("d", users, tally, rate=25)
         t.join()
         _save(fl, "tasks", tally)
         during = [s for (ts, s) in tally.timeline if outage["down"] <= ts <= outage["up"] + 1]
+        after = [s for (ts, s) in tally.timeline if ts > outage["up"] + 1]
         drained, seconds = _drain_tasks(fl.db)
         fl.stop()
 
@@ -346,8 +349,9 @@ def scenario_d(bin_dir):
         bad = tally.bad_5xx()
         clean_fail = first_rc == 0 or (first_rc != "hung" and first_count <= 1)
         notes = (f"creates: {len(during)} requests around the {outage['up'] - outage['down']:.1f}s outage → "
-                 f"{' '.join(f'{s}:{during.count(s)}' for s in sorted(set(during), key=str))}; 5xx other than 503: {bad}; "
-                 f"drained in {seconds:.0f}s; answers {tally.statuses()}. reward run over "
+                 f"{' '.join(f'{s}:{during.count(s)}' for s in sorted(set(during), key=str))}, after it "
+                 f"{' '.join(f'{s}:{after.count(s)}' for s in sorted(set(after), key=str))}; 5xx other than 503: {bad}; "
+                 f"error answers (status/code) {tally.error_codes()}; drained in {seconds:.0f}s; answers {tally.statuses()}. reward run over "
                  f"{VIP_USERS * 8 // 10} eligible VIPs: stopped after {credited_before} credited"
                  f"{' (it had already finished)' if finished_first else ''}, exit {first_rc}, "
                  f"{first_count} stderr line(s) {first_lines[-1][:120] if first_lines else ''!r}; rerun exit {second_rc}")
