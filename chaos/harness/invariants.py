@@ -72,6 +72,7 @@ def tasks(port, db, accepted=None):
             (SELECT count(*) FROM emoji_tasks t LEFT JOIN consumes c ON c.task_id = t.id
               WHERE t.points_cost > 0 AND COALESCE(c.n, 0) <> 1),
             (SELECT count(*) FROM emoji_tasks t JOIN consumes c ON c.task_id = t.id WHERE c.n > 1),
+            (SELECT count(*) FROM point_transactions WHERE type = 'consume' AND (ref_key IS NULL OR ref_key NOT LIKE 'consume:task:%')),
             (SELECT count(*) FROM per_user WHERE consumes > tasks),
             (SELECT count(*) FROM per_user WHERE consumes < tasks),
             (SELECT count(*) FROM accepted),
@@ -79,11 +80,17 @@ def tasks(port, db, accepted=None):
             (SELECT count(*) FROM accepted a JOIN emoji_tasks t ON t.id = a.id WHERE t.status NOT IN ('completed', 'failed'))
     """)[0]
     (total, unfinished, completed, failed, failed_refund_not_one, refund_twice, refund_not_failed, refund_amount_wrong,
-     refund_orphan, consume_refs, consume_ref_not_one, consume_ref_twice, users_overcharged, users_undercharged,
+     refund_orphan, consume_refs, consume_ref_not_one, consume_ref_twice, consume_unreferenced, users_overcharged,
+     users_undercharged,
      accepted_n, accepted_missing, accepted_unfinished) = [int(x) for x in row]
     by_reference = consume_refs > 0
-    if by_reference:
-        charge_doubled, charge_missing = consume_ref_twice, consume_ref_not_one - consume_ref_twice
+    if total == 0:
+        charge_doubled, charge_missing = users_overcharged, 0
+        charge_mode = "no tasks"
+    elif by_reference:
+        # A consume row without its task's reference is a charge no task accounts for.
+        charge_doubled = consume_ref_twice + consume_unreferenced
+        charge_missing = consume_ref_not_one - consume_ref_twice
         charge_mode = "consume:task refs"
     else:
         charge_doubled, charge_missing = users_overcharged, users_undercharged

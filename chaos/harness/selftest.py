@@ -42,6 +42,8 @@ BREAKS = [
     ("a completed task refunded", "UPDATE emoji_tasks SET status = 'completed' WHERE id = 502", 1, {}),
     ("a task without its charge", "DELETE FROM point_transactions WHERE id = 102; "
      "UPDATE user_points SET balance = 1000 WHERE user_id = 1", 1, {}),
+    ("a charge no task accounts for", "INSERT INTO point_transactions (id, user_id, type, amount, balance_after, created_at) "
+     "VALUES (108, 1, 'consume', -200, 600, now()); UPDATE user_points SET balance = 600 WHERE user_id = 1", 1, {}),
     ("an accepted task with no row", "SELECT 1", 1, {"accepted_tasks": [501, 502, 503]}),
     ("an event parked although its user exists", "UPDATE revenuecat_events SET app_user_id = '2' WHERE id = 702", 2, {}),
     ("an accepted event with no row", "SELECT 1", 2, {"accepted_events": ["e1", "e3"]}),
