@@ -336,7 +336,7 @@ import Testing
             UPDATE emoji_tasks SET status = 'processing', worker = 'slow', worker_lease_until = now() - interval '5 seconds' WHERE id = $1
             """, [fresh])
         // Its own Redis database: the stream name is fixed by the contract.
-        let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, database: 10), size: 2)
+        let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, database: 6), size: 2)
         defer { redis.shutdown() }
         let before = try await redis.withConnection { try $0.xlen(EmojiWorkerConfiguration.stream) }
         let sweeper = EmojiTaskSweeper(store: EmojiTaskStore(pool: pool, ledger: fixtures.ledger), redis: redis,

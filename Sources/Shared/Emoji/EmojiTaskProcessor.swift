@@ -202,13 +202,16 @@ public final class EmojiTaskProcessor: Sendable {
     private func poll(_ task: EmojiTaskRecord, providerTaskID: String, submittedAt: Date, pollAtOnce: Bool) async throws -> EmojiTaskOutcome {
         let deadline = submittedAt.addingTimeInterval(configuration.pollTimeout.seconds)
         var lastStatus = task.providerStatus
-        var sleepFirst = !pollAtOnce
+        // Polls keep a fixed cadence (the query's own time is not added to the interval),
+        // so a task is seen finished at most one interval after it finished.
+        var nextPoll = ContinuousClock.now + (pollAtOnce ? .zero : configuration.pollInterval)
         var transientFailures = 0
         let state: ProviderTaskState
         while true {
-            if sleepFirst { try await Task.sleep(for: configuration.pollInterval) }
-            sleepFirst = true
+            let wait = nextPoll - ContinuousClock.now
+            if wait > .zero { try await Task.sleep(for: wait) }
             let started = ContinuousClock.now
+            nextPoll = max(nextPoll, started - configuration.pollInterval / 2) + configuration.pollInterval
             let answer: ProviderTaskState
             let result = await EmojiTaskProcessor.shielded { [provider] () -> Result<ProviderTaskState, DashScopeError> in
                 do throws(DashScopeError) {
@@ -234,10 +237,7 @@ public final class EmojiTaskProcessor: Sendable {
                 if Date() >= deadline {
                     return try await timeout(task, lastStatus: lastStatus)
                 }
-                let backoff = configuration.backoff.delay(forAttempt: min(transientFailures - 1, 8))
-                if backoff > configuration.pollInterval {
-                    try await Task.sleep(for: backoff - configuration.pollInterval)
-                }
+                nextPoll = max(nextPoll, ContinuousClock.now + configuration.backoff.delay(forAttempt: min(transientFailures - 1, 8)))
                 continue
             }
             // Intermediate states (RUNNING) are not written: one statement less per task;
