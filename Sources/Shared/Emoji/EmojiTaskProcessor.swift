@@ -44,7 +44,7 @@ public final class EmojiTaskProcessor: Sendable {
     public func process(taskID: Int64) async throws -> EmojiTaskOutcome {
         guard let task = try await acquire(taskID) else {
             // acquire returns nil only for a terminal task.
-            return .alreadyTerminal(status: "terminal")
+            return .alreadyTerminal
         }
         metrics.started.increment()
         metrics.inFlight.increment()
@@ -304,7 +304,7 @@ public final class EmojiTaskProcessor: Sendable {
         }
         guard let resultURL else { throw EmojiProcessingError.storeFailed("task \(task.id)") }
         guard try await store.complete(taskID: task.id, resultURL: resultURL) else {
-            return .alreadyTerminal(status: "terminal")
+            return .alreadyTerminal
         }
         metrics.completed.increment()
         logger.info("task completed", ["task_id": String(task.id)])
@@ -318,8 +318,8 @@ public final class EmojiTaskProcessor: Sendable {
             metrics.failed(reason)
             logger.info("task failed", ["task_id": String(task.id), "reason": reason.rawValue, "code": code, "refunded": String(refunded)])
             return .failed(reason: reason, refunded: refunded)
-        case .alreadyTerminal(let status):
-            return .alreadyTerminal(status: status)
+        case .alreadyTerminal:
+            return .alreadyTerminal
         case .notFound:
             throw EmojiProcessingError.unknownTask(task.id)
         case .leasedElsewhere:
