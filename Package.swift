@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             // The executables are dependencies so they are built before the tests that run them.
-            dependencies: ["Shared", "EmojiWorker", "FakeDashScope"],
+            dependencies: ["Shared", "APIGateway", "EmojiWorker", "FakeDashScope"],
             swiftSettings: swiftSettings
         ),
     ],

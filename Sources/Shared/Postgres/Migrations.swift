@@ -7,6 +7,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "pickitchen_schema", bytes: PackageResources._001_pickitchen_schema_sql),
         Migration(version: 2, name: "galley_core", bytes: PackageResources._002_galley_core_sql),
+        Migration(version: 3, name: "gateway", bytes: PackageResources._003_gateway_sql),
         Migration(version: 4, name: "webhook_worker", bytes: PackageResources._004_webhook_worker_sql),
         Migration(version: 5, name: "emoji_worker_lease", bytes: PackageResources._005_emoji_worker_lease_sql),
         Migration(version: 6, name: "reward_worker", bytes: PackageResources._006_reward_worker_sql),

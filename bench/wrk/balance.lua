@@ -1,0 +1,5 @@
+-- GET /points/balance with the bench users' tokens (JWT check + one indexed read).
+dofile(os.getenv("BENCH_DIR") .. "/wrk/common.lua")
+function request()
+  return wrk.format("GET", "/api/v1/points/balance", {["Authorization"] = "Bearer " .. next_token()})
+end
