@@ -2,9 +2,9 @@
 -- (EmojiCreation.swift and Ledger.applySQL), for bench/gateway.sh. Client n debits bench
 -- user n (as the wrk run spreads its users); ids come from a sequence instead of Snowflake.
 -- Its outbox rows are dated 'infinity' so the gateway's relay (still running) never sends
--- them; the script deletes them between rounds.
+-- them; the script deletes them between rounds. One difference, against the gateway:
+-- its debit also records ref_key 'consume:task:<id>' (one more unique-index entry).
 \set uid 100000000000 + :client_id + 1
-\set tid random(1, 9000000000000000000)
 BEGIN;
 INSERT INTO emoji_tasks (id, user_id, driven_id, source_image_url, detect_result, status, points_cost,
                          created_at, updated_at, idempotency_key, request_hash)
@@ -14,7 +14,7 @@ RETURNING created_at;
 WITH acct AS (
     SELECT user_id, balance FROM user_points WHERE user_id = :uid FOR UPDATE
 ), dup AS (
-    SELECT 1 FROM point_transactions WHERE ('consume:task:' || :tid)::varchar IS NOT NULL AND ref_key = ('consume:task:' || :tid)::varchar
+    SELECT 1 FROM point_transactions WHERE NULL::varchar IS NOT NULL AND ref_key = NULL::varchar
 ), calc AS (
     SELECT user_id, balance AS before,
            CASE WHEN false AND -200 < 0 THEN GREATEST(-200, -balance) ELSE -200 END AS delta
@@ -25,7 +25,7 @@ WITH acct AS (
     RETURNING up.balance, calc.delta
 ), ins AS (
     INSERT INTO point_transactions (id, user_id, type, amount, balance_after, task_type, order_no, reward_week, ref_key, created_at)
-    SELECT nextval('bench_ids'), :uid, 'consume', upd.delta, upd.balance, 'emoji', NULL, NULL, 'consume:task:' || :tid, now() FROM upd
+    SELECT nextval('bench_ids'), :uid, 'consume', upd.delta, upd.balance, 'emoji', NULL, NULL, NULL, now() FROM upd
     RETURNING id, amount, balance_after
 )
 SELECT (SELECT balance FROM acct) AS balance, EXISTS (SELECT 1 FROM dup) AS duplicate, ins.id, ins.amount, ins.balance_after

@@ -22,8 +22,8 @@ tasks_fast=${BENCH_TASKS_FAST:-5000}     # run 1
 tasks_slow=${BENCH_TASKS:-5000}          # run 2 (five waves of 1000)
 trickle=${BENCH_TRICKLE:-500}            # run 3
 trickle_rate=${BENCH_TRICKLE_RATE:-50}   # entries per second
-poll=${BENCH_POLL:-0.5}                  # EMOJI_POLL_INTERVAL_SECONDS in run 2
-redis_db=${BENCH_REDIS_DB:-15}
+poll=${BENCH_POLL:-1}                    # EMOJI_POLL_INTERVAL_SECONDS in run 2
+redis_db=${BENCH_REDIS_DB:-7}
 fake_port=${BENCH_FAKE_PORT:-18090}
 metrics_port=${BENCH_METRICS_PORT:-19101}
 
@@ -32,6 +32,10 @@ export PGHOST=$POSTGRES_SERVER PGPORT=$POSTGRES_PORT PGUSER=$POSTGRES_USER PGPAS
 admin_db=$POSTGRES_DB
 db="galley_emoji_bench_$$"
 work=$(mktemp -d)
+# Results are written by the local storage backend; on tmpfs when there is one, so the
+# figures are the worker's and not the disk's (production stores to S3/OSS).
+objects=$work/objects
+[ -d /dev/shm ] && [ -w /dev/shm ] && objects=$(mktemp -d /dev/shm/galley-emoji-bench.XXXXXX)
 rcli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" -n "$redis_db" "$@"; }
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 now() { date +%s.%N; }
@@ -45,7 +49,7 @@ cleanup() {
   stop_pid "$fake_pid"
   rcli del emoji_tasks emoji_tasks:dead galley:bench:xadd >/dev/null 2>&1 || true
   psql -X -q -d "$admin_db" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -rf "$work" "$objects"
 }
 trap cleanup EXIT
 
@@ -60,7 +64,7 @@ rcli del emoji_tasks emoji_tasks:dead >/dev/null
 
 export POSTGRES_DB=$db REDIS_DB=$redis_db ENVIRONMENT=local LOG_LEVEL=warning
 export ALIYUN_EMOJI_MOCK=false DASHSCOPE_BASE_URL=http://127.0.0.1:$fake_port DASHSCOPE_API_KEY=sk-bench-$$
-export DASHSCOPE_SUBMIT_RATE=10000 STORAGE_BACKEND=local STORAGE_LOCAL_DIR=$work/objects
+export DASHSCOPE_SUBMIT_RATE=10000 STORAGE_BACKEND=local STORAGE_LOCAL_DIR=$objects
 export METRICS_PORT=$metrics_port HOST=127.0.0.1 EMOJI_WORKER_CONSUMER=bench SHUTDOWN_DEADLINE_SECONDS=2
 export EMOJI_READ_BLOCK_MILLISECONDS=200 DB_POOL_SIZE=16 REDIS_POOL_SIZE=16
 
@@ -105,7 +109,28 @@ wait_terminal() {
 }
 # pickup FIRST COUNT: p50/p99 of (started_at - XADD time) in ms, from the stream's entry ids.
 pickup() {
-  rcli --raw XRANGE emoji_tasks - + | awk 'NR % 5 == 1 { id = $0 } NR % 5 == 3 { split(id, p, "-"); print $0 "\t" p[1] }' >"$work/xadd.tsv"
+  python3 - "$REDIS_HOST" "$REDIS_PORT" "$redis_db" >"$work/xadd.tsv" <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+f = s.makefile("rb")
+def reply():
+    line = f.readline().rstrip(b"\r\n")
+    kind, rest = line[:1], line[1:]
+    if kind == b"*":
+        return [reply() for _ in range(int(rest))] if int(rest) >= 0 else None
+    if kind == b"$":
+        if int(rest) < 0:
+            return None
+        data = f.read(int(rest) + 2)[:-2]
+        return data.decode()
+    return rest.decode()
+s.sendall(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(sys.argv[3]), sys.argv[3].encode())); reply()
+s.sendall(b"*4\r\n$6\r\nXRANGE\r\n$11\r\nemoji_tasks\r\n$1\r\n-\r\n$1\r\n+\r\n")
+for entry_id, fields in reply() or []:
+    values = dict(zip(fields[::2], fields[1::2]))
+    if values.get("task_id", "").isdigit():
+        print("%s\t%s" % (values["task_id"], entry_id.split("-")[0]))
+PY
   psql_db -c "CREATE TEMP TABLE xadd (task_id bigint, ms bigint)" -c "\copy xadd FROM '$work/xadd.tsv'" -At -c "
     SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lat)::numeric, 1) || ' ms p50, '
         || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lat)::numeric, 1) || ' ms p99 (' || count(*) || ' tasks)'
@@ -148,7 +173,7 @@ echo "== run 2: $tasks_slow tasks, provider latency 5 s, concurrency 1000, poll 
 start_fake 5
 start_worker 1000 "$poll"
 seed 2000000 "$tasks_slow"
-t0=$(now); cpu0=$(proc_cpu "$worker_pid")
+t0=$(now); cpu0=$(proc_cpu "$worker_pid"); fake_cpu0=$(proc_cpu "$fake_pid")
 enqueue 2000000 "$tasks_slow"
 peak_in_flight=0
 while :; do
@@ -162,10 +187,13 @@ t1=$(now)
 run2=$(elapsed "$t0" "$t1")
 cpu2=$(awk -v a="$cpu0" -v b="$(proc_cpu "$worker_pid")" 'BEGIN { printf "%.1f", b - a }')
 rss2=$(proc_hwm "$worker_pid")
+fake_cpu2=$(awk -v a="$fake_cpu0" -v b="$(proc_cpu "$fake_pid")" 'BEGIN { printf "%.1f", b - a }')
+polls=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk '/^galley_emoji_provider_poll_seconds_sum/ { s = $2 } /^galley_emoji_provider_poll_seconds_count/ { n = $2 } END { printf "%d polls, mean %.1f ms", n, n ? 1000 * s / n : 0 }')
 echo "$tasks_slow tasks in $run2 s: $(awk -v n="$tasks_slow" -v s="$run2" 'BEGIN { printf "%.0f", n / s }') tasks/s" \
      "(ideal 1000 / (5 s + poll/2) = $(awk -v p="$poll" 'BEGIN { printf "%.0f", 1000 / (5 + p / 2) }') tasks/s);" \
      "peak in flight $peak_in_flight; worker CPU $cpu2 s ($(awk -v c="$cpu2" -v s="$run2" 'BEGIN { printf "%.0f", 100 * c / s }') % of one core); RSS peak $rss2"
 psql_db -Atc "SELECT status, count(*) FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000 GROUP BY 1" | tr '\n' ' '; echo
+echo "provider: $polls; fake DashScope CPU $fake_cpu2 s"
 psql_db -Atc "SELECT 'time in flight (started_at to completed_at): mean ' || round(avg(extract(epoch FROM completed_at - started_at))::numeric, 2)
                      || ' s, p99 ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at))::numeric, 2)
                      || ' s; submit after pickup: mean ' || round(avg(extract(epoch FROM submitted_at - started_at))::numeric * 1000, 1) || ' ms'

@@ -37,7 +37,7 @@ export METRICS_PORT=0
 unset SNOWFLAKE_NODE_ID CONFIG_PATH
 
 echo "bench: building the release binaries…" >&2
-swift build -c release --product WebhookWorker 2>&1 | grep -E "error|warning: |Compiling|Build complete" | tail -3 >&2
+swift build -c release --product WebhookWorker 2>&1 | grep -E "error|warning: |Compiling|Build complete" | tail -3 >&2 || true
 swift build -c release --product APIGateway 2>&1 | grep -E "error|warning: |Build complete" | tail -2 >&2 || true
 bin=$(swift build -c release --show-bin-path)
 

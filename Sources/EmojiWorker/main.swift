@@ -49,16 +49,20 @@ if settings.dashScope.mock {
     guard let apiKey = settings.dashScope.apiKey, !apiKey.isEmpty else {
         fail("configuration error: DASHSCOPE_API_KEY is required unless ALIYUN_EMOJI_MOCK=true")
     }
-    let session = URLSessionConfiguration.default
-    session.httpMaximumConnectionsPerHost = max(8, min(config.concurrency, 256))
-    // DashScope answers are never cached and set no cookies: skipping both saves work on every poll.
-    session.requestCachePolicy = .reloadIgnoringLocalCacheData
-    session.urlCache = nil
-    session.httpShouldSetCookies = false
-    session.httpCookieAcceptPolicy = .never
-    session.httpCookieStorage = nil
-    provider = DashScopeClient(configuration: .init(baseURL: settings.dashScope.baseURL, apiKey: apiKey),
+    // Several sessions: FoundationNetworking serializes each one on a single queue.
+    let sessions = max(2, min(16, ProcessInfo.processInfo.activeProcessorCount * 2))
+    provider = RoundRobinEmojiProvider(count: sessions) { _ in
+        let session = URLSessionConfiguration.default
+        session.httpMaximumConnectionsPerHost = max(8, min(config.concurrency / sessions + 1, 128))
+        // DashScope answers are never cached and set no cookies: skipping both saves work on every poll.
+        session.requestCachePolicy = .reloadIgnoringLocalCacheData
+        session.urlCache = nil
+        session.httpShouldSetCookies = false
+        session.httpCookieAcceptPolicy = .never
+        session.httpCookieStorage = nil
+        return DashScopeClient(configuration: .init(baseURL: settings.dashScope.baseURL, apiKey: apiKey),
                                session: URLSession(configuration: session))
+    }
     limiter = SubmitRateLimiter(redis: redis, apiKey: apiKey, ratePerSecond: config.submitRatePerSecond)
 }
 

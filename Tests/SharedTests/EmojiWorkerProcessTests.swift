@@ -16,7 +16,7 @@ import Testing
         fake.latencySeconds = 1
         fake.failureRate = 0.1
         fake.throttleRate = 0.05
-        let harness = try EmojiWorkerHarness(redisDatabase: 11, fake: fake)
+        let harness = try EmojiWorkerHarness(redisDatabase: 2, fake: fake)
         let seeded = try harness.seed(tasks: 500, users: 50, balance: Self.balance)
         let ids = Array(seeded.tasks.keys)
         let one = try harness.startWorker("load-one", concurrency: 300)
@@ -51,7 +51,7 @@ import Testing
         var fake = FakeDashScopeConfiguration()
         fake.latencySeconds = 4
         fake.failureRate = 0.1
-        let harness = try EmojiWorkerHarness(redisDatabase: 12, fake: fake)
+        let harness = try EmojiWorkerHarness(redisDatabase: 3, fake: fake)
         let seeded = try harness.seed(tasks: 200, users: 20, balance: Self.balance)
         let ids = Array(seeded.tasks.keys)
         let doomed = try harness.startWorker("doomed", concurrency: 300)
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func poisonEntriesAreDeadLetteredAndTheWorkerKeepsGoing() async throws {
-        let harness = try EmojiWorkerHarness(redisDatabase: 13, fake: FakeDashScopeConfiguration())
+        let harness = try EmojiWorkerHarness(redisDatabase: 4, fake: FakeDashScopeConfiguration())
         _ = try await harness.redis.withConnection { connection in
             try connection.xadd(EmojiWorkerConfiguration.stream, maxLength: nil, fields: [("task_id", "987654321012345"), ("user_id", "1")])
             try connection.xadd(EmojiWorkerConfiguration.stream, maxLength: nil, fields: [("task_id", "not-an-id")])
@@ -111,7 +111,7 @@ import Testing
     @Test func sigtermExitsCleanlyWithinTheDeadlineAndAnotherWorkerFinishes() async throws {
         var fake = FakeDashScopeConfiguration()
         fake.latencySeconds = 8
-        let harness = try EmojiWorkerHarness(redisDatabase: 14, fake: fake)
+        let harness = try EmojiWorkerHarness(redisDatabase: 5, fake: fake)
         let seeded = try harness.seed(tasks: 100, users: 10, balance: Self.balance)
         let ids = Array(seeded.tasks.keys)
         // A claim idle time far above the test's span: the heir can only be this quick if the

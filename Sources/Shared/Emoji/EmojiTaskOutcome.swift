@@ -3,6 +3,7 @@ public enum EmojiTaskOutcome: Sendable, Hashable {
     case completed(resultURL: String)
     /// Failed now; `refunded` says whether this worker's call moved the points back.
     case failed(reason: EmojiWorkerMetrics.FailureReason, refunded: Bool)
-    /// Nothing to do: the task was `completed` or `failed` already.
-    case alreadyTerminal(status: String)
+    /// Nothing to do: the task was `completed` or `failed` already (by another worker,
+    /// an earlier delivery, or the gateway's cancellation).
+    case alreadyTerminal
 }

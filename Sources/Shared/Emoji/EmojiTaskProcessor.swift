@@ -44,7 +44,7 @@ public final class EmojiTaskProcessor: Sendable {
     public func process(taskID: Int64) async throws -> EmojiTaskOutcome {
         guard let task = try await acquire(taskID) else {
             // acquire returns nil only for a terminal task.
-            return .alreadyTerminal(status: "terminal")
+            return .alreadyTerminal
         }
         metrics.started.increment()
         metrics.inFlight.increment()
@@ -202,13 +202,16 @@ public final class EmojiTaskProcessor: Sendable {
     private func poll(_ task: EmojiTaskRecord, providerTaskID: String, submittedAt: Date, pollAtOnce: Bool) async throws -> EmojiTaskOutcome {
         let deadline = submittedAt.addingTimeInterval(configuration.pollTimeout.seconds)
         var lastStatus = task.providerStatus
-        var sleepFirst = !pollAtOnce
+        // Polls keep a fixed cadence (the query's own time is not added to the interval),
+        // so a task is seen finished at most one interval after it finished.
+        var nextPoll = ContinuousClock.now + (pollAtOnce ? .zero : configuration.pollInterval)
         var transientFailures = 0
         let state: ProviderTaskState
         while true {
-            if sleepFirst { try await Task.sleep(for: configuration.pollInterval) }
-            sleepFirst = true
+            let wait = nextPoll - ContinuousClock.now
+            if wait > .zero { try await Task.sleep(for: wait) }
             let started = ContinuousClock.now
+            nextPoll = max(nextPoll, started - configuration.pollInterval / 2) + configuration.pollInterval
             let answer: ProviderTaskState
             let result = await EmojiTaskProcessor.shielded { [provider] () -> Result<ProviderTaskState, DashScopeError> in
                 do throws(DashScopeError) {
@@ -234,10 +237,7 @@ public final class EmojiTaskProcessor: Sendable {
                 if Date() >= deadline {
                     return try await timeout(task, lastStatus: lastStatus)
                 }
-                let backoff = configuration.backoff.delay(forAttempt: min(transientFailures - 1, 8))
-                if backoff > configuration.pollInterval {
-                    try await Task.sleep(for: backoff - configuration.pollInterval)
-                }
+                nextPoll = max(nextPoll, ContinuousClock.now + configuration.backoff.delay(forAttempt: min(transientFailures - 1, 8)))
                 continue
             }
             // Intermediate states (RUNNING) are not written: one statement less per task;
@@ -304,7 +304,7 @@ public final class EmojiTaskProcessor: Sendable {
         }
         guard let resultURL else { throw EmojiProcessingError.storeFailed("task \(task.id)") }
         guard try await store.complete(taskID: task.id, resultURL: resultURL) else {
-            return .alreadyTerminal(status: "terminal")
+            return .alreadyTerminal
         }
         metrics.completed.increment()
         logger.info("task completed", ["task_id": String(task.id)])
@@ -318,8 +318,8 @@ public final class EmojiTaskProcessor: Sendable {
             metrics.failed(reason)
             logger.info("task failed", ["task_id": String(task.id), "reason": reason.rawValue, "code": code, "refunded": String(refunded)])
             return .failed(reason: reason, refunded: refunded)
-        case .alreadyTerminal(let status):
-            return .alreadyTerminal(status: status)
+        case .alreadyTerminal:
+            return .alreadyTerminal
         case .notFound:
             throw EmojiProcessingError.unknownTask(task.id)
         case .leasedElsewhere:

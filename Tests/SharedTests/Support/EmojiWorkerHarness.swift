@@ -27,7 +27,8 @@ final class EmojiWorkerHarness: Sendable {
     let storageDirectory: String
     let logDirectory: URL
 
-    /// `redisDatabase` must be one no other test uses at the same time (the stream name is fixed).
+    /// `redisDatabase` must be one no other test uses at the same time (the stream name is
+    /// fixed by the contract). The gateway's suites use 0 and 10–15; the emoji suites 2–6.
     init(redisDatabase: Int, fake configuration: FakeDashScopeConfiguration) throws {
         HTTPServer.ignoreSIGPIPE()
         database = try TestDatabase()
