@@ -54,7 +54,7 @@ def _schemathesis(outdir, name, header, filters, max_examples, time_limit, worke
            "--output-truncate", "true"] + filters
     env = dict(os.environ, NO_COLOR="1")
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env, cwd=outdir)
         output, rc, timed_out = proc.stdout + proc.stderr, proc.returncode, False
     except subprocess.TimeoutExpired as e:
         output = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")

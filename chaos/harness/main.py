@@ -34,6 +34,7 @@ def main(argv):
     chosen = args.only.split(",") if args.only else list(SCENARIOS) + ([] if args.no_fuzz else ["fuzz"])
     signal.signal(signal.SIGTERM, _terminate)
     started = datetime.datetime.now(datetime.timezone.utc)
+    rev = report.revision()
     t0 = time.time()
     rows, fuzz_result, selftest_failures = [], None, []
     stack.start()
@@ -89,7 +90,7 @@ def main(argv):
         print(f"| fuzz | answers {fuzz_result.get('counts')} | 5xx {fuzz_result.get('five')} | "
               f"{'pass' if fuzz_result.get('ok') else 'FAIL'} |")
     if not args.only:
-        path = report.write(rows, fuzz_result, started, finished, selftest_failures)
+        path = report.write(rows, fuzz_result, started, finished, selftest_failures, rev)
         log(f"report written to {os.path.relpath(path, stack.ROOT)}")
     log(f"finished in {(time.time() - t0) / 60:.1f} min")
     ok = all(r["ok"] for r in rows) and not selftest_failures and (fuzz_result is None or fuzz_result.get("ok"))

@@ -32,14 +32,19 @@ def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def write(rows, fuzz, started, finished, selftest_failures, path=None):
+def revision():
+    """The commit under test, and whether tracked files differ from it."""
+    return _git('rev-parse', '--short', 'HEAD'), bool(_git('status', '--porcelain', '--untracked-files=no'))
+
+
+def write(rows, fuzz, started, finished, selftest_failures, rev, path=None):
     path = path or os.path.join(stack.ROOT, "RELIABILITY.md")
     out = []
     out.append("# Galley reliability: faults under load\n")
     out.append("Written by `chaos/run` (do not edit by hand; the findings come from `chaos/FINDINGS.md`).\n")
     out.append(f"- Run: {started:%Y-%m-%d %H:%M} UTC → {finished:%H:%M} UTC "
-               f"({(finished - started).total_seconds() / 60:.1f} min), commit `{_git('rev-parse', '--short', 'HEAD')}`"
-               f"{' (with uncommitted changes)' if _git('status', '--porcelain', '--untracked-files=no') else ''}")
+               f"({(finished - started).total_seconds() / 60:.1f} min, build excluded), commit `{rev[0]}`"
+               f"{' (with uncommitted changes)' if rev[1] else ''}")
     out.append(f"- Machine: {_machine()}; shared with other builds while it ran")
     out.append(f"- Stack: its own PostgreSQL (127.0.0.1:{stack.PG_PORT}, fsync on) and Redis (127.0.0.1:{stack.REDIS_PORT}, "
                "AOF everysec), a fresh database per scenario; release builds of every executable")
