@@ -92,7 +92,8 @@ import Testing
         let lease = try SnowflakeNodeLease.acquire(
             pool: pool, nodeID: nil, ttlMilliseconds: 300, onLost: { lostNode.store($0, ordering: .relaxed) })
         _ = try await pool.withConnection { try $0.set(lease.key, "intruder", expireSeconds: 30) }
-        let noticed = try await waitUntil { !lease.isHeld }
+        // isHeld flips before onLost runs on the renewal thread: wait for both.
+        let noticed = try await waitUntil { !lease.isHeld && lostNode.load(ordering: .relaxed) != -1 }
         #expect(noticed)
         #expect(lostNode.load(ordering: .relaxed) == lease.nodeID)
         lease.release()
