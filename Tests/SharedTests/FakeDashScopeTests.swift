@@ -8,7 +8,7 @@ import Testing
 /// The fake DashScope speaks the protocol the real client expects: checked directly on
 /// the responder, then end to end through a real server and ``DashScopeClient``.
 @Suite struct FakeDashScopeTests {
-    init() { HTTPServer.ignoreSIGPIPE() }
+    init() { Signals.ignoreSIGPIPE() }
 
     static let submitBody: JSONValue = [
         "model": "emoji-v1",

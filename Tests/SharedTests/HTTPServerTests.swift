@@ -7,7 +7,7 @@ import Testing
 /// Real server on 127.0.0.1 with port 0, real sockets, no HTTP client library in between:
 /// the tests see exactly what goes over the wire.
 @Suite struct HTTPServerTests {
-    init() { HTTPServer.ignoreSIGPIPE() }
+    init() { Signals.ignoreSIGPIPE() }
 
     // MARK: Keep-alive and concurrency
 

@@ -30,7 +30,7 @@ final class EmojiWorkerHarness: Sendable {
     /// `redisDatabase` must be one no other test uses at the same time (the stream name is
     /// fixed by the contract). The gateway's suites use 0 and 10–15; the emoji suites 2–6.
     init(redisDatabase: Int, fake configuration: FakeDashScopeConfiguration) throws {
-        HTTPServer.ignoreSIGPIPE()
+        Signals.ignoreSIGPIPE()
         database = try TestDatabase()
         pool = database.pool(size: 8)
         fixtures = try EmojiFixtures(pool: pool)
