@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 // Galley: PicKitchen's backend in Swift. No SwiftPM dependencies: the C libraries
 // come from Debian through the system library targets below.
+//
+// Layers, bottom to top; a target imports only from the layers below it, so an
+// upward import does not compile (docs/architecture.md draws the graph):
+//   C bindings → GalleyCore → Postgres / Redis / HTTP / Storage → GalleyRuntime
+//   → Ledger → Emoji / Webhooks / Rewards → Gateway → executables.
 import PackageDescription
 
 /// One set of flags for every Swift target, so the whole package builds the same way.
@@ -8,6 +13,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// A library target of this package with the shared flags.
+func library(_ name: String, _ dependencies: [Target.Dependency], resources: [Resource]? = nil) -> Target {
+    .target(name: name, dependencies: dependencies, resources: resources, swiftSettings: swiftSettings)
+}
+
+/// A thin executable: its `main.swift` names the services it runs.
+func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies, swiftSettings: swiftSettings)
+}
 
 let package = Package(
     name: "Galley",
@@ -18,7 +33,6 @@ let package = Package(
         .executable(name: "WebhookWorker", targets: ["WebhookWorker"]),
         .executable(name: "RewardWorker", targets: ["RewardWorker"]),
         .executable(name: "FakeDashScope", targets: ["FakeDashScope"]),
-        .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
         // C bindings: the bottom layer.
@@ -29,25 +43,49 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
-        // Everything the executables share.
-        .target(
-            name: "Shared",
-            dependencies: ["CHiredis", "CLibPQ", "CMicroHTTPD", "CCrypto"],
-            resources: [.embedInCode("Migrations")],
-            swiftSettings: swiftSettings
-        ),
+        // Core: JSON, logging, metrics, threads for blocking calls, time, signals, crypto,
+        // environment reading. Nothing here talks to a server.
+        library("GalleyCore", ["CCrypto"]),
 
-        // Thin executables: main.swift only wires things together.
-        .executableTarget(name: "APIGateway", dependencies: ["Shared"], swiftSettings: swiftSettings),
-        .executableTarget(name: "EmojiWorker", dependencies: ["Shared"], swiftSettings: swiftSettings),
-        .executableTarget(name: "WebhookWorker", dependencies: ["Shared"], swiftSettings: swiftSettings),
-        .executableTarget(name: "RewardWorker", dependencies: ["Shared"], swiftSettings: swiftSettings),
-        .executableTarget(name: "FakeDashScope", dependencies: ["Shared"], swiftSettings: swiftSettings),
+        // Clients and servers, each over its C library.
+        library("GalleyPostgres", ["GalleyCore", "CLibPQ"]),
+        library("GalleyRedis", ["GalleyCore", "CHiredis"]),
+        library("GalleyHTTP", ["GalleyCore", "CMicroHTTPD"]),
+        library("GalleyStorage", ["GalleyCore"]),
+
+        // The fleet's settings, business config, schema and process bootstrap.
+        library("GalleyRuntime", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage"],
+                resources: [.embedInCode("Schema/Migrations")]),
+
+        // The domain: the one place points move, then each worker's logic.
+        library("GalleyLedger", ["GalleyCore", "GalleyPostgres"]),
+        library("GalleyEmoji", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyStorage", "GalleyRuntime", "GalleyLedger"]),
+        library("GalleyWebhooks", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
+        library("GalleyRewards", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
+        library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
+                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks"]),
+
+        // Stand-ins for paid outside services: tests, demos and benchmarks only, never
+        // linked into a production executable.
+        library("GalleyTesting", ["GalleyCore", "GalleyHTTP", "GalleyEmoji"]),
+
+        // Thin executables.
+        executable("APIGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
+                                  "GalleyRuntime", "GalleyEmoji", "GalleyGateway"]),
+        executable("EmojiWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
+                                   "GalleyRuntime", "GalleyLedger", "GalleyEmoji"]),
+        executable("WebhookWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
+                                     "GalleyRuntime", "GalleyLedger", "GalleyWebhooks"]),
+        executable("RewardWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
+                                    "GalleyRuntime", "GalleyLedger", "GalleyRewards"]),
+        executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyTesting"]),
 
         .testTarget(
             name: "SharedTests",
             // The executables are dependencies so they are built before the tests that run them.
-            dependencies: ["Shared", "APIGateway", "EmojiWorker", "FakeDashScope"],
+            dependencies: ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime",
+                           "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting",
+                           "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope"],
             swiftSettings: swiftSettings
         ),
     ],

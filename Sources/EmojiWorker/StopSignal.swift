@@ -1,4 +1,6 @@
 import Synchronization
+import GalleyCore
+import GalleyPostgres
 
 /// One-shot "stop now" shared by the signal handler and the Snowflake lease watcher:
 /// the first trigger runs the registered action, later ones do nothing.

@@ -2,7 +2,14 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Shared
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
 
 // Wiring only: settings, pools, the Snowflake lease, the provider (mock or DashScope),
 // storage, the stream consumer and the /health, /ready and /metrics server. SIGTERM stops reading,

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
-import Shared
+import GalleyCore
+import GalleyHTTP
+import GalleyTesting
 
 // Wiring only: the fake DashScope (Shared/FakeDashScope) behind the HTTP server, until SIGTERM.
 Signals.ignoreSIGPIPE()

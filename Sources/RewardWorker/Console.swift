@@ -1,5 +1,6 @@
 import Foundation
-import Shared
+import GalleyCore
+import GalleyRewards
 
 /// The one line an operator (or cron's mail) reads when the worker gives up.
 enum Console {

@@ -1,5 +1,7 @@
 import Foundation
-import Shared
+import GalleyCore
+import GalleyRedis
+import GalleyRewards
 
 /// Shows a run's progress: one self-overwriting line on a terminal (stderr), JSON log
 /// lines otherwise (cron, containers), at most one per `logInterval`. The summary goes

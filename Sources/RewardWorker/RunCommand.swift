@@ -1,5 +1,9 @@
 import Foundation
-import Shared
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyRewards
 
 /// `RewardWorker run`: one run with progress and a summary; answers the exit status.
 struct RunCommand {

@@ -1,5 +1,10 @@
 import Foundation
-import Shared
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyRuntime
+import GalleyRewards
 
 /// `RewardWorker schedule`: runs the week's reward every Monday 00:00 UTC until SIGTERM.
 struct ScheduleCommand {

@@ -1,4 +1,7 @@
-import Shared
+import GalleyPostgres
+import GalleyRedis
+import GalleyRuntime
+
 
 /// The connection settings of the reward worker's pools, from the fleet's environment.
 extension Settings {

@@ -1,4 +1,9 @@
-import Shared
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyRuntime
+import GalleyRewards
+
 
 /// Where the run's Snowflake ids come from: a node id leased in Redis, as every Galley
 /// process does, so ids never collide with another live process's.

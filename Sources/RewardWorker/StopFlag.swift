@@ -1,4 +1,8 @@
 import Synchronization
+import GalleyCore
+import GalleyRedis
+import GalleyRuntime
+import GalleyRewards
 
 /// Set by a signal (or a lost Snowflake lease), read by the run between batches.
 final class StopFlag: Sendable {

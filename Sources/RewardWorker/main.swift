@@ -1,5 +1,10 @@
 import Foundation
-import Shared
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyRuntime
+import GalleyRewards
 
 // Wiring only: parse, load settings, make the pools and the id source, run, exit status.
 Signals.ignoreSIGPIPE()

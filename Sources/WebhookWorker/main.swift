@@ -1,5 +1,10 @@
 import Foundation
-import Shared
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyRuntime
+import GalleyWebhooks
 
 // WebhookWorker: applies the RevenueCat events the gateway stored (stream `webhook_events`,
 // group `webhook_worker`), sweeps parked ones, and answers /health and /metrics.

@@ -1,7 +1,18 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// The per-task state machine against the real PostgreSQL and Redis with a scripted
 /// provider: every path ends terminal, a failure is refunded exactly once, a task is

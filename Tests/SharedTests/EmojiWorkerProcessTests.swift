@@ -3,7 +3,18 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// Real `EmojiWorker` processes against real Redis and PostgreSQL and the fake DashScope:
 /// load with failures, a worker killed mid-flight, poison entries, a graceful shutdown.

@@ -3,7 +3,18 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// The fake DashScope speaks the protocol the real client expects: checked directly on
 /// the responder, then end to end through a real server and ``DashScopeClient``.

@@ -1,7 +1,18 @@
 import Dispatch
 import Foundation
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// The process around the routes: SIGTERM finishes in-flight requests and exits 0,
 /// `APIGateway migrate` applies and exits, bad settings stop the start with one line,

@@ -1,6 +1,17 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// Redis stops while creates go on: every create still succeeds (the task and its
 /// outbox row are in PostgreSQL), and once Redis is back the relay puts each accepted

@@ -3,7 +3,18 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// The gateway with `STORAGE_BACKEND=s3` against a real S3-protocol server on loopback
 /// (moto): upload credentials a client can PUT to with URLSession, and detect storing

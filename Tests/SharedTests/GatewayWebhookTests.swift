@@ -1,6 +1,17 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// `POST /subscription/webhook` end to end: the secret, the few 4xx a retry cannot fix,
 /// storage of the raw event before the 200, the stream entry, duplicates.

@@ -1,7 +1,18 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// A database of its own for one test, dropped afterwards.
 private final class ScratchDatabase {
@@ -24,7 +35,7 @@ private final class ScratchDatabase {
     let logger = Logger(label: "migration-tests")
 
     @Test func everySQLFileIsRegisteredInOrder() throws {
-        let directory = TestEnvironment.repositoryRoot.appendingPathComponent("Sources/Shared/Migrations")
+        let directory = TestEnvironment.repositoryRoot.appendingPathComponent("Sources/GalleyRuntime/Schema/Migrations")
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         let files = entries.filter { $0.hasSuffix(".sql") }.sorted()
         #expect(!files.isEmpty)

@@ -1,7 +1,18 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// Leases use the contract's fixed key names, so these tests run in their own Redis
 /// database to keep clear of a fleet using database 0.

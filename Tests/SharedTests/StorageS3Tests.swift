@@ -3,7 +3,18 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// S3ObjectStorage against a real S3-protocol server: moto (`python3 -m moto.server`)
 /// on a free loopback port, one server per test. moto accepts any credentials and does

@@ -1,6 +1,17 @@
 import Foundation
 import Synchronization
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// A clock the webhook tests move by hand (parking backoff, VIP "now").
 final class WebhookTestClock: Sendable {

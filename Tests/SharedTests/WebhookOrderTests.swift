@@ -1,6 +1,17 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// Invariant 3: whatever the number and order of deliveries, every event takes effect
 /// exactly once. 300 events for 50 users, built from the documented samples, are applied

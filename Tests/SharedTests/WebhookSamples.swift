@@ -1,4 +1,15 @@
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// RevenueCat webhook bodies shaped after the documented sample events (RevenueCat docs,
 /// "Sample Events"): the same fields and the documented values, rewritten here as our own

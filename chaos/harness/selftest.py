@@ -58,7 +58,7 @@ BREAKS = [
 
 def _migrate(db):
     root = stack.ROOT
-    for path in sorted(glob.glob(os.path.join(root, "Sources", "Shared", "Migrations", "*.sql"))):
+    for path in sorted(glob.glob(os.path.join(root, "Sources", "GalleyRuntime", "Schema", "Migrations", "*.sql"))):
         with open(path) as f:
             psql(stack.PG_PORT, db, f.read())
 

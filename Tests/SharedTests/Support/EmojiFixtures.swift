@@ -1,6 +1,17 @@
 import Foundation
 import Synchronization
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// One migrated database for all the emoji suites of a test run (creating one per test
 /// serializes on the server), dropped when the process exits. Tests keep to their own

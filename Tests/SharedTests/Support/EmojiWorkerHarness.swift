@@ -5,7 +5,18 @@ import FoundationNetworking
 import Glibc
 import Synchronization
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// Runs real `EmojiWorker` processes against a fake DashScope served by the test
 /// process, a fresh database and a Redis database of the test's own, and reads back

@@ -3,7 +3,18 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// A moto S3 server (`python3 -m moto.server`) on a free loopback port for one test.
 final class GatewayMoto: Sendable {

@@ -1,6 +1,17 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// A real `APIGateway` process for end-to-end tests: its own PostgreSQL database
 /// (created here, migrated by the gateway on start, dropped at the end), a Redis

@@ -1,6 +1,17 @@
 import Foundation
 import Synchronization
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// A throwaway `redis-server` (no persistence) on its own port, for tests that stop
 /// and restart Redis under a running gateway.

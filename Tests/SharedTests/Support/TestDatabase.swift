@@ -1,5 +1,16 @@
 import Foundation
-@testable import Shared
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
 
 /// A fresh, migrated database on the test PostgreSQL, dropped by ``drop()``, so a
 /// suite can seed and count rows without seeing any other suite's data.

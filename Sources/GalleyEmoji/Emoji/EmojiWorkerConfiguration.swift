@@ -1,0 +1,96 @@
+import Foundation
+public import GalleyCore
+import GalleyPostgres
+public import GalleyRedis
+public import GalleyRuntime
+
+/// Everything the emoji worker tunes, built once from ``Settings`` plus a few settings
+/// of its own (sub-second claim times for tests, the lease length). Defaults suit
+/// production: 64 tasks in flight, 15 s polls, 10-minute generations.
+public struct EmojiWorkerConfiguration: Sendable {
+    /// The contract's stream and group.
+    public static let stream = "emoji_tasks"
+    public static let group = "emoji_worker"
+
+    /// The stream consumer name (`EMOJI_WORKER_CONSUMER`, default the host name).
+    public var consumer: String
+    /// Who holds a task's database lease: the consumer name plus a per-process token, so
+    /// two processes started with the same consumer name never both submit one task.
+    public var workerID: String
+    public var concurrency: Int = 64
+    public var maxDeliveries: Int = 5
+    /// Entries idle this long belong to a dead consumer. The consumer's heartbeat keeps
+    /// live entries fresh, so this only has to exceed a heartbeat, not a generation.
+    public var claimMinIdle: Duration = .seconds(120)
+    public var readBlock: Duration = .seconds(2)
+    public var shutdownDeadline: Duration = .seconds(30)
+    public var pollInterval: Duration = .seconds(15)
+    /// Counted from the task's persisted `submitted_at`, so a restart does not reset it.
+    public var pollTimeout: Duration = .seconds(600)
+    /// How long a task's database lease lasts without renewal; renewed every third of it.
+    public var leaseDuration: Duration = .seconds(120)
+    /// Submit attempts (transient errors only) before the task fails and is refunded.
+    public var submitAttempts: Int = 8
+    /// Attempts to store a finished video before the entry is left for a later delivery.
+    public var storeAttempts: Int = 4
+    public var backoff = Backoff()
+    /// Provider submissions per second per API key, across the fleet.
+    public var submitRatePerSecond: Double = 1
+    /// Results go to `<resultPrefix>/<user id>/<task id>.mp4`.
+    public var resultPrefix: String = "results"
+    /// How long a generation takes with `ALIYUN_EMOJI_MOCK=true`.
+    public var mockDelay: Duration = .seconds(2)
+    /// The worker's `/metrics` and `/health` port.
+    public var metricsPort: Int = 9101
+
+    public init(consumer: String, workerID: String? = nil) {
+        self.consumer = consumer
+        self.workerID = workerID ?? EmojiWorkerConfiguration.makeWorkerID(consumer: consumer)
+    }
+
+    /// `<consumer>/<pid>-<random>`: unique per process even when consumer names repeat.
+    public static func makeWorkerID(consumer: String) -> String {
+        let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        return "\(consumer.prefix(100))/\(ProcessInfo.processInfo.processIdentifier)-\(token)"
+    }
+
+    /// The shared stream consumer's settings for this worker.
+    public var streamConsumer: StreamConsumerConfiguration {
+        var config = StreamConsumerConfiguration(stream: EmojiWorkerConfiguration.stream, group: EmojiWorkerConfiguration.group, consumer: consumer)
+        config.concurrency = concurrency
+        config.maxDeliveries = maxDeliveries
+        config.claimMinIdle = claimMinIdle
+        config.heartbeatInterval = max(.milliseconds(50), claimMinIdle / 6)
+        config.claimInterval = max(.milliseconds(50), min(.seconds(10), claimMinIdle / 2))
+        config.readBlock = readBlock
+        config.shutdownDeadline = shutdownDeadline
+        return config
+    }
+
+    /// The worker's settings: the fleet's (`EMOJI_*`, `DASHSCOPE_SUBMIT_RATE`,
+    /// `OSS_RESULT_PREFIX`, `SHUTDOWN_DEADLINE_SECONDS`) plus its own
+    /// `EMOJI_CLAIM_IDLE_MILLISECONDS` (overrides the seconds one), `EMOJI_LEASE_SECONDS`,
+    /// `EMOJI_READ_BLOCK_MILLISECONDS`, `EMOJI_SUBMIT_ATTEMPTS` and `EMOJI_MOCK_DELAY_SECONDS`.
+    public static func load(settings: Settings, environment: [String: String]? = nil) throws(ConfigurationError) -> EmojiWorkerConfiguration {
+        let env = EnvironmentReader(environment ?? ProcessInfo.processInfo.environment)
+        var config = EmojiWorkerConfiguration(consumer: settings.workers.emojiConsumer)
+        config.concurrency = settings.workers.emojiConcurrency
+        config.maxDeliveries = settings.workers.emojiMaxDeliveries
+        if let millis = try env.optionalInt("EMOJI_CLAIM_IDLE_MILLISECONDS", in: 10...604_800_000) {
+            config.claimMinIdle = .milliseconds(millis)
+        } else if env.string("EMOJI_CLAIM_IDLE_SECONDS") != nil {
+            config.claimMinIdle = .seconds(settings.workers.emojiClaimIdleSeconds)
+        }
+        config.leaseDuration = .seconds(try env.double("EMOJI_LEASE_SECONDS", default: max(1, config.claimMinIdle.seconds), in: 0.5...86_400))
+        config.readBlock = .milliseconds(try env.int("EMOJI_READ_BLOCK_MILLISECONDS", default: 2000, in: 10...60_000))
+        config.submitAttempts = try env.int("EMOJI_SUBMIT_ATTEMPTS", default: 8, in: 1...100)
+        config.shutdownDeadline = .seconds(settings.shutdownDeadlineSeconds)
+        config.pollInterval = .seconds(settings.dashScope.pollIntervalSeconds)
+        config.pollTimeout = .seconds(settings.dashScope.pollTimeoutSeconds)
+        config.submitRatePerSecond = settings.dashScope.submitRatePerSecond
+        config.resultPrefix = settings.storage.resultPrefix
+        config.mockDelay = .seconds(try env.double("EMOJI_MOCK_DELAY_SECONDS", default: 2, in: 0...3600))
+        config.metricsPort = settings.workers.metricsPort ?? 9101
+        return config
+    }
+}

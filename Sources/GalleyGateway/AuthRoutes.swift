@@ -1,0 +1,71 @@
+import Foundation
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+
+/// `POST /auth/login` (device id → user, created on first sight with a zero points
+/// account) and `POST /auth/refresh`.
+enum AuthRoutes {
+    static func register(in router: inout Router) {
+        router.add("POST", "/api/v1/auth/login", login)
+        router.add("POST", "/api/v1/auth/refresh", refresh)
+    }
+
+    @Sendable static func login(_ context: RequestContext) throws -> HTTPResponse {
+        let services = context.services
+        try services.rateLimiter.check(.login, who: context.request.remoteAddress,
+                                       limit: services.settings.rateLimits.loginPerMinute, now: context.now)
+        var body = try Validation.body(of: context.request)
+        let deviceID = body.string("device_id", minLength: 1, maxLength: 128)
+        try body.finish()
+
+        // Most logins are of a known device: one read, no transaction.
+        if let known = try services.postgres.withConnection({ try UserRecord.load(deviceID: deviceID, on: $0) }) {
+            return Envelope.ok(tokenData(for: known, context: context))
+        }
+        let user = try services.postgres.withTransaction { connection -> UserRecord in
+            let newID = services.ids.next()
+            let inserted = try connection.query(
+                """
+                INSERT INTO users (id, device_id, is_vip, created_at, updated_at) VALUES ($1, $2, false, $3, $3)
+                ON CONFLICT (device_id) DO NOTHING RETURNING id
+                """, [newID, deviceID, context.now])
+            let userID: Int64
+            if inserted.first != nil {
+                userID = newID
+                try services.ledger.openAccount(userID: userID, on: connection)
+            } else {
+                // Someone else created it (maybe a concurrent first login that just committed).
+                guard let row = try connection.query("SELECT id FROM users WHERE device_id = $1", [deviceID]).first else {
+                    throw APIError.userNotFound
+                }
+                userID = try row.decode(Int64.self, "id")
+            }
+            guard let user = try UserRecord.load(id: userID, on: connection) else { throw APIError.userNotFound }
+            return user
+        }
+        return Envelope.ok(tokenData(for: user, context: context))
+    }
+
+    @Sendable static func refresh(_ context: RequestContext) throws -> HTTPResponse {
+        Envelope.ok(tokenData(for: try context.user(), context: context))
+    }
+
+    /// `{"access_token","expires_in","user"}`: login and refresh answer the same shape.
+    static func tokenData(for user: UserRecord, context: RequestContext) -> JSONValue {
+        let lifetime = context.services.settings.auth.accessTokenExpireDays * 86_400
+        let token = context.services.signer.sign(
+            subject: String(user.id), expiresAt: context.now.addingTimeInterval(TimeInterval(lifetime)))
+        return .object(JSONObject([
+            ("access_token", .string(token)),
+            ("expires_in", .int(Int64(lifetime))),
+            ("user", user.profileJSON),
+        ]))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+
+/// The shared things every handler reaches through its ``RequestContext``: pools, ids,
+/// the token signer, business config, storage, the face-detection provider and the
+/// ledger. Built once by `main.swift` (and by tests with their own pools).
+final class GatewayServices: Sendable {
+    let settings: Settings
+    let postgres: PostgresPool
+    let redis: RedisPool
+    let ids: SnowflakeGenerator
+    let signer: JWTSigner
+    let config: BusinessConfigStore
+    /// Nil when the configured backend could not be built: upload routes answer 500001.
+    let storage: (any ObjectStorage)?
+    /// The same store when it is the local backend, for the gateway's own storage routes.
+    let localStorage: LocalObjectStorage?
+    let provider: any EmojiProvider
+    let ledger: Ledger
+    let rateLimiter: RateLimiter
+    let outbox: OutboxPublisher
+    let logger: Logger
+
+    init(settings: Settings, postgres: PostgresPool, redis: RedisPool, ids: SnowflakeGenerator,
+         config: BusinessConfigStore, storage: (any ObjectStorage)?, provider: any EmojiProvider,
+         logger: Logger = Logger(label: "gateway")) {
+        self.settings = settings
+        self.postgres = postgres
+        self.redis = redis
+        self.ids = ids
+        self.signer = JWTSigner(secret: settings.auth.secretKey)
+        self.config = config
+        self.storage = storage
+        self.localStorage = storage as? LocalObjectStorage
+        self.provider = provider
+        self.ledger = Ledger(nextID: { ids.next() })
+        self.rateLimiter = RateLimiter(redis: redis, logger: logger)
+        self.outbox = OutboxPublisher(redis: redis, logger: logger)
+        self.logger = logger
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+
+/// Fixed one-minute windows in Redis (`galley:ratelimit:<kind>:<who>:<minute>`, INCR and
+/// EXPIRE in one pipeline), shared by every gateway process. Over the limit is 429000
+/// with `Retry-After` = seconds to the window's end. If Redis is down the limiter lets
+/// requests through and logs: a lost rate limit is better than a lost login.
+struct RateLimiter: Sendable {
+    enum Kind: String, Sendable {
+        case login
+        case create
+    }
+
+    let redis: RedisPool
+    let logger: Logger
+    /// Keys live past their window so a late INCR still finds the count.
+    let keyTTLSeconds = 120
+
+    /// Counts this request; throws 429000 when it is over `limit` (0 = unlimited).
+    func check(_ kind: Kind, who: String, limit: Int, now: Date) throws(APIError) {
+        guard limit > 0 else { return }
+        let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        let window = seconds / 60
+        let key = "galley:ratelimit:\(kind.rawValue):\(who):\(window)"
+        let count: Int64
+        do {
+            let replies = try redis.withConnection { connection in
+                try connection.pipeline([["INCR", .string(key)], ["EXPIRE", .string(key), .integer(Int64(keyTTLSeconds))]])
+            }
+            guard let value = replies.first?.integerValue else {
+                logger.warning("rate limiter got an unexpected reply; letting the request through", ["kind": kind.rawValue])
+                return
+            }
+            count = value
+        } catch {
+            logger.warning("rate limiter unavailable; letting the request through",
+                           ["kind": kind.rawValue, "error": String(describing: error)])
+            return
+        }
+        if count > Int64(limit) {
+            throw .tooManyRequests(retryAfter: Int((window + 1) * 60 - seconds))
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import GalleyCore
+
+/// The application side of an ``HTTPServer``.
+///
+/// `respond` runs on one of the server's handler threads (it may block on the
+/// database), except when `answersInline` says the route is cheap enough to answer
+/// on libmicrohttpd's own thread. `bodyLimit`, `answersInline` and `bodyTooLarge`
+/// always run on libmicrohttpd's thread: keep them cheap and non-blocking.
+/// HEAD requests arrive as such; libmicrohttpd drops the body from the answer.
+public protocol HTTPResponder: Sendable {
+    /// Largest body accepted for this route, in bytes. A negative value means
+    /// ``HTTPServerConfiguration/defaultBodyLimit``.
+    func bodyLimit(method: String, path: String) -> Int
+    /// True for routes cheap enough to answer on the I/O thread (`/health`, `/metrics`).
+    func answersInline(method: String, path: String) -> Bool
+    /// Builds the answer; runs on a handler thread, blocking calls are fine here.
+    func respond(to request: HTTPRequest) -> HTTPResponse
+    /// The answer when the body exceeds the limit; `head` has no body and no form parts.
+    func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse
+}
+
+extension HTTPResponder {
+    /// The server's default limit.
+    public func bodyLimit(method: String, path: String) -> Int { -1 }
+    /// Every route runs on a handler thread unless the responder says otherwise.
+    public func answersInline(method: String, path: String) -> Bool { false }
+    /// A plain 413.
+    public func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
+        HTTPResponse(status: 413, text: "request body too large\n")
+    }
+}

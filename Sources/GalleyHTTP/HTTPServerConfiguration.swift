@@ -1,0 +1,57 @@
+import Foundation
+import GalleyCore
+
+/// How an ``HTTPServer`` listens and how much it lets one client use.
+///
+/// Limits live here rather than in the responder because libmicrohttpd enforces
+/// them before any request reaches Swift (connection counts, header memory, idle time).
+public struct HTTPServerConfiguration: Sendable {
+    /// Address to bind: IPv4 or IPv6 text ("0.0.0.0", "::" for both families) or a host name.
+    public var host: String
+    /// TCP port; 0 picks a free one (read ``HTTPServer/port`` after start).
+    public var port: Int
+    /// libmicrohttpd's polling threads; they parse and write, handlers run elsewhere.
+    public var threads: Int
+    /// Threads that run ``HTTPResponder/respond(to:)`` for requests not answered inline.
+    public var handlerThreads: Int
+    /// Open connections at most; further ones are closed right after accept.
+    public var connectionLimit: Int
+    /// Open connections per client address at most; 0 means no limit.
+    public var perIPConnectionLimit: Int
+    /// Seconds a connection may sit idle (keep-alive or a slow sender) before it is closed.
+    public var connectionTimeoutSeconds: Int
+    /// Bytes per connection for the request line, headers and read buffer; larger
+    /// headers are answered 431/414 by libmicrohttpd itself.
+    public var headerMemoryLimit: Int
+    /// Length of the kernel's queue of connections not yet accepted.
+    public var listenBacklog: Int
+    /// Body limit used when ``HTTPResponder/bodyLimit(method:path:)`` returns a negative value.
+    public var defaultBodyLimit: Int
+
+    /// Cores this process may use: the default for ``threads``.
+    public static var activeCores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    public init(
+        host: String = "0.0.0.0",
+        port: Int = 8000,
+        threads: Int = HTTPServerConfiguration.activeCores,
+        handlerThreads: Int = 32,
+        connectionLimit: Int = 4096,
+        perIPConnectionLimit: Int = 0,
+        connectionTimeoutSeconds: Int = 30,
+        headerMemoryLimit: Int = 32 * 1024,
+        listenBacklog: Int = 1024,
+        defaultBodyLimit: Int = 1024 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.threads = threads
+        self.handlerThreads = handlerThreads
+        self.connectionLimit = connectionLimit
+        self.perIPConnectionLimit = perIPConnectionLimit
+        self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        self.headerMemoryLimit = headerMemoryLimit
+        self.listenBacklog = listenBacklog
+        self.defaultBodyLimit = defaultBodyLimit
+    }
+}

@@ -1,0 +1,170 @@
+public import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GalleyCore
+
+/// Objects in an S3-protocol bucket, signed with ``SigV4Signer``.
+///
+/// Clients upload with a presigned `PUT` whose signed headers are `content-type;host`,
+/// so the client must send the `Content-Type` it was given. The server's own uploads
+/// (`put`, `copy`) are header-signed with the body's SHA-256 (`x-amz-content-sha256`).
+public struct S3ObjectStorage: ObjectStorage {
+    public let configuration: S3StorageConfiguration
+    private let signer: SigV4Signer
+    private let scheme: String
+    /// `host[:port]` of the endpoint, as the `Host` header carries it.
+    private let endpointHost: String
+    /// The endpoint's own path (usually empty), without a trailing `/`.
+    private let basePath: String
+
+    public init(configuration: S3StorageConfiguration) throws(StorageError) {
+        let endpoint = configuration.endpoint
+        guard let scheme = endpoint.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = endpoint.host, !host.isEmpty
+        else { throw .notConfigured("endpoint must be an http(s) URL") }
+        guard S3ObjectStorage.isValidBucket(configuration.bucket) else { throw .notConfigured("bucket name") }
+        guard !configuration.accessKeyID.isEmpty, !configuration.secretAccessKey.isEmpty else {
+            throw .notConfigured("access key")
+        }
+        self.configuration = configuration
+        self.scheme = scheme
+        let defaultPort = scheme == "https" ? 443 : 80
+        if let port = endpoint.port, port != defaultPort {
+            endpointHost = "\(host):\(port)"
+        } else {
+            endpointHost = host
+        }
+        var path = endpoint.path
+        while path.hasSuffix("/") { path.removeLast() }
+        basePath = path
+        signer = SigV4Signer(
+            accessKeyID: configuration.accessKeyID, secretAccessKey: configuration.secretAccessKey,
+            region: configuration.region
+        )
+    }
+
+    // MARK: - ObjectStorage
+
+    public func uploadCredentials(key: String, contentType: String, expiresIn: Int, now: Date) throws -> UploadCredentials {
+        try ObjectKey.validate(key)
+        try StorageArgument.validateContentType(contentType)
+        try StorageArgument.validateExpiry(expiresIn)
+        let target = location(of: key)
+        let url = signer.presign(
+            method: "PUT", scheme: scheme, host: target.host, path: target.path,
+            headers: ["Content-Type": contentType], expiresIn: expiresIn, date: now
+        )
+        let signedAt = now.timeIntervalSince1970.rounded(.down)
+        return UploadCredentials(
+            objectKey: key,
+            imageURL: publicURL(for: key),
+            method: "PUT",
+            url: url,
+            headers: ["Content-Type": contentType],
+            fields: [:],
+            expiresAt: Date(timeIntervalSince1970: signedAt + Double(expiresIn))
+        )
+    }
+
+    public func put(key: String, data: [UInt8], contentType: String) async throws -> String {
+        try ObjectKey.validate(key)
+        try StorageArgument.validateContentType(contentType)
+        let target = location(of: key)
+        let signed = signer.authorizationHeaders(
+            method: "PUT", host: target.host, path: target.path, headers: ["Content-Type": contentType],
+            payloadHash: Crypto.hex(Crypto.sha256(data)), date: Date()
+        )
+        guard let url = URL(string: "\(scheme)://\(target.host)\(SigV4Signer.uriEncode(target.path, keepSlash: true))") else {
+            throw StorageError.invalidKey("object URL")
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = "PUT"
+        request.timeoutInterval = configuration.requestTimeoutSeconds
+        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        for (name, value) in signed { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = Data(data)
+        try await send(request)
+        return publicURL(for: key)
+    }
+
+    public func copy(from sourceURL: URL, to key: String, contentType: String) async throws -> String {
+        try ObjectKey.validate(key)
+        try StorageArgument.validateContentType(contentType)
+        let data = try await CappedDownload.fetch(
+            sourceURL, limit: configuration.maxCopyBytes, timeoutSeconds: configuration.requestTimeoutSeconds
+        )
+        return try await put(key: key, data: data, contentType: contentType)
+    }
+
+    public func publicURL(for key: String) -> String {
+        if var base = configuration.publicBaseURL, !base.isEmpty {
+            while base.hasSuffix("/") { base.removeLast() }
+            return "\(base)/\(SigV4Signer.uriEncode(key, keepSlash: true))"
+        }
+        let target = location(of: key)
+        return "\(scheme)://\(target.host)\(SigV4Signer.uriEncode(target.path, keepSlash: true))"
+    }
+
+    // MARK: - More than the protocol
+
+    /// A presigned `GET` of `key`, for reading objects of a private bucket.
+    public func presignedGetURL(key: String, expiresIn: Int, now: Date) throws -> String {
+        try ObjectKey.validate(key)
+        try StorageArgument.validateExpiry(expiresIn)
+        let target = location(of: key)
+        return signer.presign(method: "GET", scheme: scheme, host: target.host, path: target.path,
+                              expiresIn: expiresIn, date: now)
+    }
+
+    /// The `Host` and decoded path of `key` (or of the bucket itself for an empty key).
+    func location(of key: String) -> (host: String, path: String) {
+        switch configuration.addressing {
+        case .path:
+            return (endpointHost, "\(basePath)/\(configuration.bucket)" + (key.isEmpty ? "" : "/\(key)"))
+        case .virtualHosted:
+            return ("\(configuration.bucket).\(endpointHost)", "\(basePath)/\(key)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Sends a signed request; a non-2xx answer is `upstream(status)` with the store's
+    /// error code (from its XML body) in `debugDescription`.
+    private func send(_ request: URLRequest) async throws {
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            // URLSession reports a cancelled task as URLError.cancelled; say what happened.
+            if Task.isCancelled { throw CancellationError() }
+            throw StorageError.transport("object store: \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse else { throw StorageError.transport("not an HTTP answer") }
+        guard (200..<300).contains(http.statusCode) else {
+            throw StorageError.upstream(status: http.statusCode, S3ObjectStorage.errorCode(in: Array(data)))
+        }
+    }
+
+    /// `<Code>…</Code>` of an S3 error document, which names the failure without data.
+    static func errorCode(in body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(4096), as: UTF8.self)
+        guard let open = text.range(of: "<Code>"),
+              let close = text.range(of: "</Code>", range: open.upperBound..<text.endIndex)
+        else { return "no error code" }
+        return String(text[open.upperBound..<close.lowerBound].prefix(64))
+    }
+
+    /// S3's rules in short: 3–63 lowercase letters, digits, `-` and `.`, starting and
+    /// ending with a letter or digit. Also keeps the bucket safe in a host name and a path.
+    static func isValidBucket(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (3...63).contains(bytes.count) else { return false }
+        func alphanumeric(_ b: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
+        }
+        guard let first = bytes.first, let last = bytes.last, alphanumeric(first), alphanumeric(last) else { return false }
+        return bytes.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+    }
+}
