@@ -135,3 +135,32 @@ import Testing
         }
     }
 }
+
+/// The stand-in judged by the real oss2 client (`standins/oss/oss2_client_check.py`):
+/// oss2's own requests and presigned URLs pass, a wrong secret and a tampered header
+/// fail. Together with ``StorageOSSTests`` this shows Galley and oss2 are judged alike.
+@Suite struct OSSStandInTests {
+    @Test func theRealOSS2ClientIsAcceptedAndItsForgeriesAreNot() async throws {
+        try await OSSStandIn.with { standIn in
+            let python = TestEnvironment.repositoryRoot.appendingPathComponent(".local/venv-standins/bin/python").path
+            let script = TestEnvironment.repositoryRoot.appendingPathComponent("standins/oss/oss2_client_check.py").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "--endpoint", standIn.endpoint, "--bucket", standIn.bucket,
+                                 "--access-key-id", OSSStandIn.accessKeyID, "--access-key-secret", OSSStandIn.accessKeySecret]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = try await onThread { () -> String in
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return String(decoding: data, as: UTF8.self)
+            }
+            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(text.components(separatedBy: "\nok ").count >= 8, "\(text)")
+            #expect(try await standIn.objects()["uploads/1/oss2.jpg"]?.acl == "public-read")
+            #expect(try await standIn.objects()["uploads/1/wrong.jpg"] == nil)
+        }
+    }
+}
