@@ -34,7 +34,7 @@ public struct Settings: Sendable {
     }
 
     public struct Storage: Sendable {
-        public enum Backend: String, Sendable { case local, s3 }
+        public enum Backend: String, Sendable { case local, s3, oss }
         public var backend: Backend = .local
         public var localDirectory: String = ".local/objects"
         public var endpoint: String? = nil
@@ -46,6 +46,8 @@ public struct Settings: Sendable {
         public var resultPrefix: String = "results"
         public var uploadExpireSeconds: Int = 60
         public var publicBaseURL: String? = nil
+        /// `x-oss-object-acl` of every OSS upload (the original's `OSS_OBJECT_ACL`).
+        public var objectACL: String = "public-read"
     }
 
     public struct DashScope: Sendable {
@@ -155,7 +157,8 @@ public struct Settings: Sendable {
         if webhookSecret == nil && !isLocal && requiring.contains(.webhookSecret) { throw .missing("REVENUECAT_WEBHOOK_SECRET") }
 
         var storage = Storage()
-        storage.backend = Storage.Backend(rawValue: try env.oneOf("STORAGE_BACKEND", ["local", "s3"], default: "local")) ?? .local
+        storage.backend = try Storage.Backend.selected(by: env)
+        storage.objectACL = try env.oneOf("OSS_OBJECT_ACL", OSSStorageConfiguration.objectACLs, default: storage.objectACL)
         storage.localDirectory = env.string("STORAGE_LOCAL_DIR", default: storage.localDirectory)
         storage.endpoint = env.string("OSS_ENDPOINT")
         storage.bucket = env.string("OSS_BUCKET")
@@ -166,7 +169,7 @@ public struct Settings: Sendable {
         storage.resultPrefix = env.string("OSS_RESULT_PREFIX", default: "results").trimmingSlashes()
         storage.uploadExpireSeconds = try env.int("OSS_UPLOAD_EXPIRE_SECONDS", default: 60, in: 1...604_800)
         storage.publicBaseURL = env.string("OSS_PUBLIC_BASE_URL")
-        if storage.backend == .s3 {
+        if storage.backend != .local {
             for name in ["OSS_ENDPOINT", "OSS_BUCKET", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"] where env.string(name) == nil {
                 throw .missing(name)
             }
