@@ -33,7 +33,9 @@ enum WebhookIntake {
         let timestamp = event["event_timestamp_ms"]?.int64Value
 
         // The body exactly as RevenueCat sent it (already checked to be JSON; `json` keeps text as is).
-        let raw = String(decoding: context.request.body, as: UTF8.self)
+        var rawBytes = context.request.body[...]
+        if rawBytes.starts(with: [0xEF, 0xBB, 0xBF]) { rawBytes = rawBytes.dropFirst(3) }  // a BOM is not JSON text
+        let raw = String(decoding: rawBytes, as: UTF8.self)
         let outbox = OutboxEntry(id: services.ids.next(), stream: "webhook_events", fields: [("event_id", eventID)])
         let stored = try services.postgres.withTransaction { connection -> Bool in
             let inserted = try connection.execute(

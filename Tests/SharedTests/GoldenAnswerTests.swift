@@ -37,6 +37,34 @@ struct GoldenAnswerTests {
         await gateway.tearDown()
     }
 
+    /// The comparison itself sees what differs (and only that): a value, a JSON type, a
+    /// missing or extra key, a header, a volatile path's type.
+    @Test func comparisonReportsEachKindOfDifference() {
+        let expected = GoldenFixtures.Answer(
+            status: 200, headers: ["content-type": "application/json", "allow": "GET, PUT"],
+            json: ["code": 0, "data": ["a": "2026-12-01T21:26:29.524404Z", "id": 1, "n": nil]], text: "", volatile: ["data.id"])
+        func answer(_ json: String, status: Int = 200, headers: [(String, String)] = [
+            ("Content-Type", "application/json; charset=utf-8"), ("Allow", "put, get"),
+        ]) -> GatewayHTTPResponse {
+            GatewayHTTPResponse(status: status, headers: headers, body: Array(json.utf8))
+        }
+        #expect(GoldenComparison.problems(
+            expected: expected, got: answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524404Z","id":99,"n":null}}"#),
+            method: "GET").isEmpty)
+        let cases = [
+            answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524Z","id":1,"n":null}}"#),
+            answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524404Z","id":"1","n":null}}"#),
+            answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524404Z","id":1}}"#),
+            answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524404Z","id":1,"n":null,"x":1}}"#),
+            answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524404Z","id":1,"n":null}}"#, status: 201),
+            answer(#"{"code":0,"data":{"a":"2026-12-01T21:26:29.524404Z","id":1,"n":null}}"#,
+                   headers: [("Content-Type", "application/json"), ("Allow", "GET")]),
+        ]
+        for got in cases {
+            #expect(GoldenComparison.problems(expected: expected, got: got, method: "GET").count == 1, "\(got.text)")
+        }
+    }
+
     /// Sends every case in order and compares; one issue lists every case that differs.
     private func replay(_ fixtures: GoldenFixtures, on gateway: GatewayProcess) async throws {
         let signer = JWTSigner(secret: fixtures.secretKey)
