@@ -56,7 +56,8 @@ enum EmojiCreation {
         }
 
         let detectResult: JSONValue
-        if let faceBox = request.faceBox, let extBox = request.extBox {
+        // A missing or empty box means "detect first", as the original read it.
+        if let faceBox = request.faceBox, let extBox = request.extBox, !faceBox.isEmpty, !extBox.isEmpty {
             detectResult = FaceDetector.detectResult(faceBox: faceBox, extBox: extBox, raw: nil)
         } else {
             let detection = try FaceDetector.detect(imageURL: request.imageURL, provider: services.provider)

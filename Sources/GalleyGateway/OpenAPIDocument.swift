@@ -346,7 +346,7 @@ enum OpenAPIDocument {
                 ("quantity", ["type": "integer", "minimum": 1, "maximum": 100000, "default": 1]),
                 ("amount", ["anyOf": [["type": "number"], ["type": "string"]], "default": "0.00",
                             "description": "A decimal in any precision, sign included; stored in NUMERIC(10,2), which rounds it (\"19.999\" → \"20.00\"); more than 8 digits before the point is 422 decimal_whole_digits"]),
-                ("currency", ["type": "string", "minLength": 1, "maxLength": 8, "default": "USD"]),
+                ("currency", ["type": "string", "maxLength": 8, "default": "USD"]),
             ], required: ["product_type", "product_id"])),
             ("Order", object([
                 ("order_no", string), ("product_type", ["type": "string", "enum": ["points_pack", "subscription"]]),

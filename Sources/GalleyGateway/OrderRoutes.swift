@@ -29,7 +29,7 @@ enum OrderRoutes {
         let productID = body.string("product_id", minLength: 1, maxLength: 64)
         let quantity = body.int("quantity", default: 1, in: 1...100_000)
         let amount = body.decimal("amount", default: "0.00")
-        let currency = body.string("currency", default: "USD", minLength: 1, maxLength: 8)
+        let currency = body.string("currency", default: "USD", maxLength: 8)
         try body.finish()
 
         // The original's order number: o_<user id>_<unix seconds>_<12 hex>.

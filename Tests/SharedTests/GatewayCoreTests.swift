@@ -346,6 +346,9 @@ struct GatewayCoreTests {
         let rounded = try await gateway.post("/api/v1/order/create", token: token,
                                              json: ["product_type": "points_pack", "product_id": "x", "amount": "19.999"])
         #expect(rounded.data?["amount"] == "20.00")
+        let noCurrency = try await gateway.post("/api/v1/order/create", token: token,
+                                                json: ["product_type": "points_pack", "product_id": "x", "currency": ""])
+        #expect(noCurrency.status == 200 && noCurrency.data?["currency"] == "")
         let notANumber = try await gateway.post("/api/v1/order/create", token: token,
                                                 json: ["product_type": "points_pack", "product_id": "x", "amount": "abc"])
         #expect(notANumber.data?["errors"]?.arrayValue?.first?["type"]?.stringValue == "decimal_parsing")

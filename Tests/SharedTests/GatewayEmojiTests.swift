@@ -105,6 +105,14 @@ struct GatewayEmojiTests {
         let rows = try await gateway.sql("SELECT detect_result::text AS detect FROM emoji_tasks WHERE id = $1", [taskID])
         let detect = try JSONParser.parse(try #require(rows.first).decode(String.self, "detect"))
         #expect(detect == ["face_bbox": [0, 0, 100, 100], "ext_bbox": [0, 0, 120, 120], "raw": ["mock": true]])
+
+        // An empty box counts as missing, as the original read it.
+        try await Self.credit(gateway, userID, 200)
+        let empty = try await gateway.post("/api/v1/emoji/create", token: token,
+                                           json: ["image_url": "https://img.example/c.png", "driven_id": "d1", "face_bbox": [], "ext_bbox": [1, 2, 3, 4]])
+        let emptyID = try #require(empty.data?["id"]?.int64Value)
+        let emptyRows = try await gateway.sql("SELECT detect_result::text AS detect FROM emoji_tasks WHERE id = $1", [emptyID])
+        #expect(try JSONParser.parse(try #require(emptyRows.first).decode(String.self, "detect"))["raw"] == ["mock": true])
     }
 
     @Test func insufficientPointsIs402001WithHTTP400AndChargesNothing() async throws {
