@@ -189,6 +189,11 @@ struct Validation {
             return b ? 1 : 0
         case .double(let d):
             if d.rounded() == d, abs(d) < 9.2e18 { return Int64(d) }
+            if d.rounded() == d {
+                add("int_parsing_size", name, "Unable to parse input string as an integer, exceeded maximum size", input: value,
+                    index: index)
+                return nil
+            }
             add("int_from_float", name, "Input should be a valid integer, got a number with a fractional part", input: value,
                 index: index)
             return nil

@@ -54,7 +54,7 @@ struct GatewayAnswerFormatTests {
         #expect(PythonInt.parse("+2") == 2)
         #expect(PythonInt.parse("-5") == -5)
         #expect(PythonInt.parse("1_0") == 10)
-        for bad in ["", "1__0", "_1", "1_", "1.5", "abc", "1 2", "+"] { #expect(PythonInt.parse(bad) == nil, "\(bad)") }
+        for bad in ["", "1__0", "_1", "1_", "1.5", "abc", "1 2", "+", "\u{663}"] { #expect(PythonInt.parse(bad) == nil, "\(bad)") }
         #expect(PythonInt.parse("99999999999999999999") == nil)
         #expect(PythonInt.parse("99999999999999999999", saturating: true) == Int64.max)
         #expect(Validation.laxInteger("2.0") == 2 && Validation.laxInteger("2.") == 2 && Validation.laxInteger("1.5") == nil)
