@@ -21,7 +21,7 @@ enum AuthRoutes {
         let services = context.services
         try services.rateLimiter.check(.login, who: context.request.remoteAddress,
                                        limit: services.settings.rateLimits.loginPerMinute, now: context.now)
-        var body = try Validation.body(of: context.request)
+        var body = try Validation.model(RequestBody.decode(context.request))
         let deviceID = body.string("device_id", minLength: 1, maxLength: 128)
         try body.finish()
 

@@ -36,22 +36,29 @@ struct CORSPolicy: Sendable {
             && request.headers["Access-Control-Request-Method"] != nil
     }
 
-    /// The answer to an allowed preflight (nil when the origin is not allowed).
-    func preflight(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let origin = request.headers["Origin"], allows(origin) else { return nil }
-        var headers = responseHeaders(origin: origin)
+    /// The answer to a preflight, as Starlette's middleware gave it: 200 "OK" with the
+    /// allow headers for an allowed origin, 400 "Disallowed CORS origin" otherwise.
+    func preflight(_ request: HTTPRequest) -> HTTPResponse {
+        let origin = request.headers["Origin"] ?? ""
+        let allowed = allows(origin)
+        var headers: [(String, String)] = [("Vary", "Origin")]
+        if allowed { headers.append(("Access-Control-Allow-Origin", origin)) }
         headers.append(("Access-Control-Allow-Methods", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"))
+        headers.append(("Access-Control-Max-Age", String(maxAge)))
+        headers.append(("Access-Control-Allow-Credentials", "true"))
         if let requested = request.headers["Access-Control-Request-Headers"], !requested.isEmpty {
             headers.append(("Access-Control-Allow-Headers", requested))
         }
-        headers.append(("Access-Control-Max-Age", String(maxAge)))
         headers.append(("Content-Type", "text/plain; charset=utf-8"))
-        return HTTPResponse(status: 200, headers: headers, body: Array("OK".utf8))
+        return HTTPResponse(status: allowed ? 200 : 400, headers: headers,
+                            body: Array((allowed ? "OK" : "Disallowed CORS origin").utf8))
     }
 
-    /// Headers for an actual request from an allowed origin.
+    /// Headers for an actual request carrying `Origin`: the credentials flag whatever
+    /// the origin (Starlette's simple headers), the origin itself only when allowed.
     func responseHeaders(origin: String) -> [(String, String)] {
-        [
+        guard allows(origin) else { return [("Access-Control-Allow-Credentials", "true")] }
+        return [
             ("Access-Control-Allow-Origin", origin),
             ("Access-Control-Allow-Credentials", "true"),
             ("Access-Control-Expose-Headers", "X-Request-Id, Retry-After"),

@@ -41,12 +41,13 @@ enum EmojiCreation {
 
     @Sendable static func create(_ context: RequestContext) throws -> HTTPResponse {
         let services = context.services
+        let decoded = try RequestBody.decode(context.request)
         // The token's user id, without a read: the task insert below is the existence
         // check (its foreign key), which saves a round trip on the busiest route.
         let userID = try context.authenticatedUserID()
         try services.rateLimiter.check(.create, who: String(userID), limit: services.settings.rateLimits.createPerMinute,
                                        now: context.now)
-        let request = try parse(context)
+        let request = try parse(context, body: decoded)
         let requestHash = request.hash
 
         if let key = request.idempotencyKey,
@@ -55,7 +56,8 @@ enum EmojiCreation {
         }
 
         let detectResult: JSONValue
-        if let faceBox = request.faceBox, let extBox = request.extBox {
+        // A missing or empty box means "detect first", as the original read it.
+        if let faceBox = request.faceBox, let extBox = request.extBox, !faceBox.isEmpty, !extBox.isEmpty {
             detectResult = FaceDetector.detectResult(faceBox: faceBox, extBox: extBox, raw: nil)
         } else {
             let detection = try FaceDetector.detect(imageURL: request.imageURL, provider: services.provider)
@@ -98,7 +100,7 @@ enum EmojiCreation {
                 return EmojiTaskRecord(id: taskID, status: "pending", pointsCost: cost, createdAt: createdAt)
             }
         } catch let error as PostgresError where error.isForeignKeyViolation {
-            throw APIError.notAuthenticated  // a valid token whose user is gone
+            throw APIError.authenticatedUserGone  // a valid token whose user is gone
         } catch let error as PostgresError where error.isUniqueViolation && error.constraint == idempotencyIndex {
             // Another request with this key committed first; this one charged nothing.
             guard let key = request.idempotencyKey,
@@ -111,8 +113,8 @@ enum EmojiCreation {
     }
 
     /// The body and the `Idempotency-Key` header (1–128 characters).
-    static func parse(_ context: RequestContext) throws(APIError) -> Request {
-        var body = try Validation.body(of: context.request)
+    static func parse(_ context: RequestContext, body decoded: RequestBody) throws(APIError) -> Request {
+        var body = try Validation.model(decoded)
         let imageURL = body.string("image_url", minLength: 1, maxLength: 1024)
         let drivenID = body.string("driven_id", minLength: 1, maxLength: 64)
         let faceBox = body.optionalIntList("face_bbox")
@@ -124,7 +126,8 @@ enum EmojiCreation {
             if length == 0 || length > 128 {
                 issues.append(ValidationIssue(
                     type: length == 0 ? "string_too_short" : "string_too_long", loc: ["header", "idempotency-key"],
-                    msg: length == 0 ? "String should have at least 1 character" : "String should have at most 128 characters"))
+                    msg: length == 0 ? "String should have at least 1 character" : "String should have at most 128 characters",
+                    input: .string(key), ctx: length == 0 ? ["min_length": 1] : ["max_length": 128]))
             }
         }
         if !issues.isEmpty { throw .validation(issues) }

@@ -104,6 +104,8 @@ public struct Settings: Sendable {
     public var logLevel: Logger.Level
     public var migrateOnStart: Bool
     public var shutdownDeadlineSeconds: Int
+    /// `PROJECT_NAME`: the title of `/docs` and `/redoc`, as the original used it.
+    public var projectName: String = "AIPicAPP"
 
     /// The development-only signing key used when `ENVIRONMENT=local` and none is set.
     public static let localSecretKey = "galley-local-development-secret-do-not-deploy"
@@ -218,7 +220,7 @@ public struct Settings: Sendable {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
 
-        return Settings(
+        var settings = Settings(
             deployment: deployment,
             database: database,
             redis: redis,
@@ -236,6 +238,8 @@ public struct Settings: Sendable {
             migrateOnStart: try env.bool("MIGRATE_ON_START", default: true),
             shutdownDeadlineSeconds: try env.int("SHUTDOWN_DEADLINE_SECONDS", default: 30, in: 1...3600)
         )
+        settings.projectName = env.string("PROJECT_NAME", default: settings.projectName)
+        return settings
     }
 
     /// A comma-separated list or a JSON array of origins, as the original accepted;

@@ -22,10 +22,15 @@ final class GatewayProcess: Sendable {
         var redisDatabase: Int
         var redisPort: Int = TestEnvironment.redisPort
         var environment: [String: String] = [:]
-        init(redisDatabase: Int, redisPort: Int = TestEnvironment.redisPort, environment: [String: String] = [:]) {
+        /// Runs on the fresh database (by name) before the gateway starts and migrates it,
+        /// e.g. to load a dump of the original's database.
+        var prepareDatabase: (@Sendable (String) throws -> Void)?
+        init(redisDatabase: Int, redisPort: Int = TestEnvironment.redisPort, environment: [String: String] = [:],
+             prepareDatabase: (@Sendable (String) throws -> Void)? = nil) {
             self.redisDatabase = redisDatabase
             self.redisPort = redisPort
             self.environment = environment
+            self.prepareDatabase = prepareDatabase
         }
     }
 
@@ -75,6 +80,14 @@ final class GatewayProcess: Sendable {
         }
         let database = TestEnvironment.uniqueName("gw").lowercased()
         try await onThread { try adminExecute("CREATE DATABASE \(database)") }
+        if let prepare = options.prepareDatabase {
+            do {
+                try await onThread { try prepare(database) }
+            } catch {
+                try? await onThread { try adminExecute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+                throw error
+            }
+        }
         let port = try freePort()
         let storageDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(database + "-objects").path
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent(database + ".log").path
