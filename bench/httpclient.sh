@@ -64,7 +64,7 @@ held_url="$held_url server_peak=$(peak)"
 echo "$held_url"
 
 echo "== 2. throughput: $queries task queries to the fake DashScope, $query_concurrency in flight, $query_connections connections"
-for round in 1 2; do
+for _ in 1 2; do
   tp_curl=$("$bin/HTTPClientBench" curl "http://127.0.0.1:$fake_port/api/v1/tasks/" "$queries" "$query_concurrency" "$query_connections" 30)
   echo "$tp_curl"
   tp_url=$("$bin/HTTPClientBench" urlsession "http://127.0.0.1:$fake_port/api/v1/tasks/" "$queries" "$query_concurrency" "$query_connections" 30)
