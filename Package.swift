@@ -62,7 +62,8 @@ let package = Package(
 
         // The domain: the one place points move, then each worker's logic.
         library("GalleyLedger", ["GalleyCore", "GalleyPostgres"]),
-        library("GalleyEmoji", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyStorage", "GalleyRuntime", "GalleyLedger"]),
+        library("GalleyEmoji", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyStorage", "GalleyRuntime", "GalleyLedger",
+                                 "GalleyHTTPClient"]),
         library("GalleyWebhooks", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
         library("GalleyRewards", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
         library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
