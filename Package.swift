@@ -52,9 +52,9 @@ let package = Package(
         library("GalleyPostgres", ["GalleyCore", "CLibPQ"]),
         library("GalleyRedis", ["GalleyCore", "CHiredis"]),
         library("GalleyHTTP", ["GalleyCore", "CMicroHTTPD"]),
-        library("GalleyStorage", ["GalleyCore"]),
         // Outbound HTTP: one client over a libcurl multi handle (docs/architecture.md, "Outbound HTTP").
         library("GalleyHTTPClient", ["GalleyCore", "CCurl"]),
+        library("GalleyStorage", ["GalleyCore", "GalleyHTTPClient"]),
 
         // The fleet's settings, business config, schema and process bootstrap.
         library("GalleyRuntime", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage"],
