@@ -5,6 +5,7 @@ import Testing
 @testable import GalleyCore
 @testable import GalleyHTTP
 @testable import GalleyHTTPClient
+@testable import GalleyEmoji
 
 /// The libcurl client against real loopback servers: Galley's own HTTP server for answers,
 /// a listener that never accepts for requests that never get one.
@@ -162,6 +163,28 @@ import Testing
             await group.value
             #expect(ContinuousClock.now - started < .seconds(2))
             #expect(cancelled.count == 1000)
+        }
+    }
+
+    /// What let the EmojiTaskProcessor drop its shield: shutdown cancelling a DashScope
+    /// poll that gets no answer ends it at once (URLSession could deadlock here).
+    @Test func cancellingADashScopeQueryInFlightEndsItAtOnce() async throws {
+        try await withSilentListener { port in
+            let client = DashScopeClient(configuration: .init(baseURL: "http://127.0.0.1:\(port)", apiKey: "sk-test"), http: HTTPClient())
+            let query = Task { () -> DashScopeError? in
+                do throws(DashScopeError) {
+                    _ = try await client.query(taskID: "t-1")
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let started = ContinuousClock.now
+            query.cancel()
+            let error = await query.value
+            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(error?.isRetryable == true && error?.status == nil)
         }
     }
 
