@@ -636,7 +636,7 @@ def check_dockerfile() -> None:
     for forbidden in ("curl", "wget"):
         if forbidden in pkgs:
             fail(f"Dockerfile: runtime installs {forbidden}; the healthcheck needs none")
-    for needed in ("libhiredis0.14", "libpq5", "libmicrohttpd12", "libssl3"):
+    for needed in ("libhiredis0.14", "libpq5", "libmicrohttpd12", "libssl3", "libcurl4"):
         if needed not in pkgs:
             fail(f"Dockerfile: runtime stage lacks {needed}")
     ignore = os.path.join(DEPLOY, "Dockerfile.dockerignore")
