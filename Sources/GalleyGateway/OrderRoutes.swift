@@ -30,7 +30,7 @@ enum OrderRoutes {
 
         // The original's order number: o_<user id>_<unix seconds>_<12 hex>.
         let orderNo = "o_\(userID)_\(Int64(context.now.timeIntervalSince1970))_\(Crypto.hex(Crypto.randomBytes(6)))"
-        let order = try context.services.postgres.withConnection { connection -> OrderRecord? in
+        let order = try IDCollision.retrying { try context.services.postgres.withConnection { connection -> OrderRecord? in
             try connection.query(
                 """
                 INSERT INTO orders (id, user_id, order_no, product_type, product_id, quantity, amount, currency, status,
@@ -40,7 +40,7 @@ enum OrderRoutes {
                 """,
                 [context.services.ids.next(), userID, orderNo, productType, productID, quantity, amount, currency, context.now]
             ).first.map(OrderRecord.init(row:))
-        }
+        } }
         guard let order else { throw APIError.internalError }
         return Envelope.ok(order.jsonValue)
     }
