@@ -1,0 +1,13 @@
+import GalleyHTTP
+
+extension RequestContext {
+    /// The client's address for limits and logs: `X-Forwarded-For`'s rightmost address
+    /// no trusted proxy added, believed only from a peer in `FORWARDED_ALLOW_IPS`
+    /// (uvicorn's rule), else the TCP peer.
+    var clientAddress: String {
+        // Several header lines form one list (RFC 9110), the last proxy's entries last.
+        let lines = request.headers.values(for: "X-Forwarded-For")
+        return services.settings.http.forwardedAllowIPs.clientAddress(
+            peer: request.remoteAddress, forwardedFor: lines.isEmpty ? nil : lines.joined(separator: ","))
+    }
+}
