@@ -52,6 +52,9 @@ struct RateLimiter: Sendable {
             return
         }
         if count > Int64(limit) {
+            if count == Int64(limit) + 1 {  // once per window and key, not once per refused request
+                logger.info("rate limit reached", ["kind": kind.rawValue, "who": who, "limit": String(limit)])
+            }
             throw .tooManyRequests(retryAfter: Int((window + 1) * 60 - seconds))
         }
     }
