@@ -54,7 +54,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         // The original's place (one directory up) and the working directory's own file.
         try "FROM_PARENT=p\nSHARED=parent\nSNOWFLAKE_NODE_ID=0\nPOSTGRES_SERVER=db\nPOSTGRES_USER=u\n".write(toFile: root + "/.env", atomically: true, encoding: .utf8)
-        try "SHARED=here\nBLANKED=\nPORT=9000\nBROKEN \"\n".write(toFile: work + "/.env", atomically: true, encoding: .utf8)
+        try "SHARED=here\nBLANKED=\nPORT=9000\nBROKEN \"\nlog_level=debug\n".write(toFile: work + "/.env", atomically: true, encoding: .utf8)
         let merged = try ProcessEnvironment.merge(
             environment: ["PORT": "7000", "SNOWFLAKE_NODE_ID": "", "BLANKED": ""], workingDirectory: work)
         #expect(merged.values["FROM_PARENT"] == "p")
@@ -66,6 +66,7 @@ import Testing
         #expect(merged.skipped.count == 1 && merged.skipped[0].0 == work + "/.env" && merged.skipped[0].1 == 4)
         let settings = try Settings.load(from: merged.values)
         #expect(settings.http.port == 7000 && settings.snowflakeNodeID == 0)
+        #expect(settings.logLevel == .debug)  // names match case-insensitively, as pydantic-settings did
     }
 
     @Test func envFileNamesTheOnlyFile() throws {

@@ -47,7 +47,8 @@ public enum ProcessEnvironment {
             }
             let data = FileManager.default.contents(atPath: candidate.path) ?? Data()  // nil for /dev/null
             let file = DotEnvFile(parsing: String(decoding: data, as: UTF8.self), environment: environment)
-            for (key, value) in file.values where !value.trimmingWhitespace().isEmpty { values[key] = value }
+            // pydantic-settings matched names case-insensitively; Galley's names are upper case.
+            for (key, value) in file.values where !value.trimmingWhitespace().isEmpty { values[key.uppercased()] = value }
             skipped += file.skippedLines.map { (candidate.path, $0) }
             files.append(candidate.path)
         }
