@@ -5,7 +5,8 @@ import Testing
 @testable import GalleyRedis
 @testable import GalleyTesting
 
-/// Switch day: the three long-running executables start together on the original's
+/// Switch day: the long-running executables (gateway, both workers, the reward
+/// scheduler) start together on the original's
 /// `.env` alone, laid out as the original ran (the file in the repository root, the
 /// processes in `backend/`), with no environment but `PATH`. The file is the original's
 /// example (`SNOWFLAKE_NODE_ID=0` for all, OSS and SMTP lines, a quoted `PROJECT_NAME`)
@@ -82,9 +83,9 @@ struct OriginalEnvFleetTests {
         (try? GatewayHTTPClient.request(port: port, method: "GET", path: path, timeoutSeconds: 2))?.status == 200
     }
 
-    @Test func theThreeExecutablesStartAndStayUpOnTheOriginalsEnvAlone() async throws {
+    @Test func theLongRunningExecutablesStartAndStayUpOnTheOriginalsEnvAlone() async throws {
         // The workers' metrics ports are their defaults (the original's .env sets none).
-        for busy in [9101, 9102] where Self.healthy(port: busy, path: "/health") {
+        for busy in [9101, 9102, 9103] where Self.healthy(port: busy, path: "/health") {
             Issue.record("port \(busy) is already in use on this machine; cannot run the workers on their defaults")
             return
         }
@@ -102,9 +103,10 @@ struct OriginalEnvFleetTests {
         try Self.envFile(database: database.name, port: port).write(toFile: root + "/.env", atomically: true, encoding: .utf8)
 
         var processes: [(String, Process)] = []
-        for name in ["APIGateway", "EmojiWorker", "WebhookWorker"] {
+        for (name, arguments) in [("APIGateway", []), ("EmojiWorker", []), ("WebhookWorker", []), ("RewardWorker", ["schedule"])] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.binary(name))
+            process.arguments = arguments
             process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             process.currentDirectoryURL = URL(fileURLWithPath: backend)
             let log = root + "/\(name).log"
@@ -127,7 +129,7 @@ struct OriginalEnvFleetTests {
         var up = false
         while Date() < deadline, processes.allSatisfy({ $0.1.isRunning }) {
             if Self.healthy(port: port, path: "/api/v1/health"), Self.healthy(port: 9101, path: "/health"),
-               Self.healthy(port: 9102, path: "/health") { up = true; break }
+               Self.healthy(port: 9102, path: "/health"), Self.healthy(port: 9103, path: "/health") { up = true; break }
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(up, "\(logs())")
@@ -137,7 +139,7 @@ struct OriginalEnvFleetTests {
         try await Task.sleep(for: .seconds(12))
         for (name, process) in processes { #expect(process.isRunning, "\(name) stopped:\n\(logs())") }
         let keys = try redis.checkedCommand(["KEYS", "galley:snowflake:node:*"]).arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(keys.count == 3, "\(keys)")
+        #expect(keys.count == 4, "\(keys)")
         #expect(keys.contains("galley:snowflake:node:0"), "the preferred id is used by one of them: \(keys)")
         #expect(logs().contains("SNOWFLAKE_NODE_ID is held by another live process"))
 
