@@ -59,11 +59,7 @@ if settings.dashScope.mock {
 
 let storage: any ObjectStorage
 do {
-    storage = try ObjectStorageFactory.make(
-        settings: settings.storage,
-        signingSecret: Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-local-storage"),
-        localPublicBaseURL: settings.storage.publicBaseURL ?? LocalObjectStorage.defaultPublicBaseURL,
-        fileExecutor: BlockingExecutor(name: "storage-files", threads: 2))
+    storage = try settings.makeObjectStorage(fileExecutor: BlockingExecutor(name: "storage-files", threads: 2))
 } catch {
     fail("cannot set up object storage: \(error)")
 }

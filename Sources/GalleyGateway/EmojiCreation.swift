@@ -68,18 +68,21 @@ enum EmojiCreation {
         }
 
         let cost = services.config.current.emojiCost
-        let taskID = services.ids.next()
-        let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
-            ("task_id", String(taskID)),
-            ("user_id", String(userID)),
-            ("image_url", request.imageURL),
-            ("driven_id", request.drivenID),
-            ("detect_result", JSONWriter.string(detectResult)),
-        ])
         let storedHash: String? = request.idempotencyKey == nil ? nil : requestHash
         let task: EmojiTaskRecord
+        let outbox: OutboxEntry
         do {
-            task = try services.postgres.withTransaction { connection -> EmojiTaskRecord in
+          // Fresh ids per attempt: an id another process minted is retried (IDCollision).
+          (task, outbox) = try IDCollision.retrying { () throws -> (EmojiTaskRecord, OutboxEntry) in
+            let taskID = services.ids.next()
+            let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
+                ("task_id", String(taskID)),
+                ("user_id", String(userID)),
+                ("image_url", request.imageURL),
+                ("driven_id", request.drivenID),
+                ("detect_result", JSONWriter.string(detectResult)),
+            ])
+            let task = try services.postgres.withTransaction { connection -> EmojiTaskRecord in
                 let created = try connection.query(
                     """
                     INSERT INTO emoji_tasks (id, user_id, driven_id, source_image_url, detect_result, status, points_cost,
@@ -99,6 +102,8 @@ enum EmojiCreation {
                 try outbox.insert(on: connection)
                 return EmojiTaskRecord(id: taskID, status: "pending", pointsCost: cost, createdAt: createdAt)
             }
+            return (task, outbox)
+          }
         } catch let error as PostgresError where error.isForeignKeyViolation {
             throw APIError.authenticatedUserGone  // a valid token whose user is gone
         } catch let error as PostgresError where error.isUniqueViolation && error.constraint == idempotencyIndex {

@@ -131,12 +131,14 @@ final class GatewayResponder: HTTPResponder {
             if mapped.status >= 500 {
                 services.logger.warning("request failed", [
                     "request_id": requestID, "route": route, "code": String(mapped.code), "error": String(reflecting: error),
+                    "client": services.clientAddress(of: request),
                 ])
             }
             return Envelope.response(for: mapped)
         }
         services.logger.error("unhandled error", [
             "request_id": requestID, "route": route, "method": request.method, "error": String(reflecting: error),
+            "client": services.clientAddress(of: request),
         ])
         return Envelope.response(for: .internalError)
     }

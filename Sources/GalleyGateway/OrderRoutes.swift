@@ -36,7 +36,7 @@ enum OrderRoutes {
         let orderNo = "o_\(userID)_\(Int64(context.now.timeIntervalSince1970))_\(Crypto.hex(Crypto.randomBytes(6)))"
         let order: OrderRecord?
         do {
-            order = try context.services.postgres.withConnection { connection -> OrderRecord? in
+            order = try IDCollision.retrying { try context.services.postgres.withConnection { connection -> OrderRecord? in
                 try connection.query(
                     """
                     INSERT INTO orders (id, user_id, order_no, product_type, product_id, quantity, amount, currency, status,
@@ -46,7 +46,7 @@ enum OrderRoutes {
                     """,
                     [context.services.ids.next(), userID, orderNo, productType, productID, quantity, amount, currency, context.now]
                 ).first.map(OrderRecord.init(row:))
-            }
+            } }
         } catch let error as PostgresError where error.sqlState == "22003" {
             throw APIError.validation([ValidationIssue(
                 type: "decimal_whole_digits", loc: ["body", "amount"],

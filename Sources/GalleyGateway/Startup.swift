@@ -78,16 +78,10 @@ enum Startup {
     }
 
     /// The configured object storage; nil (upload routes answer 500001) when it cannot be
-    /// built. The local backend signs uploads with a key derived from `SECRET_KEY` and is
-    /// served by this gateway, so its public URLs default to this gateway's address.
+    /// built. URLs and signing key come from Settings+Derived, as in the EmojiWorker.
     static func storage(_ settings: Settings, logger: Logger) -> (any ObjectStorage)? {
-        let host = ["0.0.0.0", "::", ""].contains(settings.http.host) ? "127.0.0.1" : settings.http.host
-        let localBase = settings.storage.publicBaseURL ?? "http://\(host):\(settings.http.port)/api/v1/storage"
         do {
-            return try ObjectStorageFactory.make(
-                settings: settings.storage,
-                signingSecret: Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-local-storage"),
-                localPublicBaseURL: localBase, fileExecutor: BlockingExecutor(name: "storage-files", threads: 2))
+            return try settings.makeObjectStorage(fileExecutor: BlockingExecutor(name: "storage-files", threads: 2))
         } catch {
             logger.error("object storage unavailable; upload routes answer 500001", ["error": String(reflecting: error)])
             return nil

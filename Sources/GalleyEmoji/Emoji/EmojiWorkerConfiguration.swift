@@ -72,7 +72,7 @@ public struct EmojiWorkerConfiguration: Sendable {
     /// `EMOJI_CLAIM_IDLE_MILLISECONDS` (overrides the seconds one), `EMOJI_LEASE_SECONDS`,
     /// `EMOJI_READ_BLOCK_MILLISECONDS`, `EMOJI_SUBMIT_ATTEMPTS` and `EMOJI_MOCK_DELAY_SECONDS`.
     public static func load(settings: Settings, environment: [String: String]? = nil) throws(ConfigurationError) -> EmojiWorkerConfiguration {
-        let env = EnvironmentReader(environment ?? ProcessInfo.processInfo.environment)
+        let env = try EnvironmentReader(valuesOrProcess: environment)
         var config = EmojiWorkerConfiguration(consumer: settings.workers.emojiConsumer)
         config.concurrency = settings.workers.emojiConcurrency
         config.maxDeliveries = settings.workers.emojiMaxDeliveries

@@ -68,10 +68,14 @@ public struct Settings: Sendable {
         public var connectionLimit: Int = 4096
         public var perIPConnectionLimit: Int = 0
         public var timeoutSeconds: Int = 30
+        /// `FORWARDED_ALLOW_IPS`: peers whose `X-Forwarded-For` names the client (uvicorn's).
+        public var forwardedAllowIPs: ForwardedAllowList = .default
     }
 
+    /// Per device / per user, plus a generous per-address cap (docs/operations.md).
     public struct RateLimits: Sendable {
         public var loginPerMinute: Int = 60
+        public var loginPerAddressPerMinute: Int = 6000
         public var createPerMinute: Int = 30
     }
 
@@ -124,7 +128,7 @@ public struct Settings: Sendable {
     public static func load(
         from environment: [String: String]? = nil, requiring: Set<Secret> = [.signingKey, .webhookSecret]
     ) throws(ConfigurationError) -> Settings {
-        let env = EnvironmentReader(environment ?? ProcessInfo.processInfo.environment)
+        let env = try EnvironmentReader(valuesOrProcess: environment)
         let deploymentName = try env.oneOf("ENVIRONMENT", ["local", "staging", "production"], default: "local")
         let deployment = Deployment(rawValue: deploymentName) ?? .local
         let isLocal = deployment == .local
@@ -197,10 +201,12 @@ public struct Settings: Sendable {
         http.connectionLimit = try env.int("HTTP_CONNECTION_LIMIT", default: 4096, in: 1...1_000_000)
         http.perIPConnectionLimit = try env.int("HTTP_PER_IP_CONNECTION_LIMIT", default: 0, in: 0...1_000_000)
         http.timeoutSeconds = try env.int("HTTP_TIMEOUT_SECONDS", default: 30, in: 1...3600)
+        http.forwardedAllowIPs = ForwardedAllowList(parsing: env.string("FORWARDED_ALLOW_IPS", default: "127.0.0.1"))
 
         var rateLimits = RateLimits()
         rateLimits.loginPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_MINUTE", default: 60, in: 0...1_000_000)
         rateLimits.createPerMinute = try env.int("RATE_LIMIT_CREATE_PER_MINUTE", default: 30, in: 0...1_000_000)
+        rateLimits.loginPerAddressPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE", default: 6000, in: 0...1_000_000)
 
         let hostName = ProcessInfo.processInfo.hostName
         let claimDefault = Int(dashScope.pollTimeoutSeconds) + 300
