@@ -11,8 +11,6 @@ public struct RevenueCatEvent: Sendable, Hashable {
     /// What orders the event among its subscription's: `event_timestamp_ms` (RevenueCat's,
     /// kept by retries), else `purchased_at_ms`, else the caller's fallback (receipt time).
     public var timestampMs: Int64
-    /// Whether `timestampMs` is RevenueCat's own `event_timestamp_ms`.
-    public var hasEventTimestamp: Bool
     public var appUserID: String?
     public var originalAppUserID: String?
     public var aliases: [String]
@@ -42,14 +40,13 @@ public struct RevenueCatEvent: Sendable, Hashable {
         }
         guard let id = Self.text(event["id"]) else { throw WebhookError.missingField.with("event.id") }
         guard let typeName = Self.text(event["type"]) else { throw WebhookError.missingField.with("event.type") }
-        let own = event["event_timestamp_ms"]?.int64Value
-        guard let timestamp = own ?? event["purchased_at_ms"]?.int64Value ?? fallbackTimestampMs else {
+        let ordering = event["event_timestamp_ms"]?.int64Value ?? event["purchased_at_ms"]?.int64Value
+        guard let timestamp = ordering ?? fallbackTimestampMs else {
             throw WebhookError.missingField.with("event.event_timestamp_ms")
         }
         self.id = id
         self.type = RevenueCatEventType(typeName)
         self.timestampMs = timestamp
-        hasEventTimestamp = own != nil
         appUserID = Self.text(event["app_user_id"])
         originalAppUserID = Self.text(event["original_app_user_id"])
         aliases = Self.texts(event["aliases"])

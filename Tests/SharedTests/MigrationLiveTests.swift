@@ -21,6 +21,12 @@ import Testing
                 "a write waited \(stats.maxWaitWhileMigrating) (\(stats.maxWaitWhileMigratingStatement))")
     }
 
+    /// The original's usual load: short requests only, no slow one.
+    @Test func adoptsUnderShortRequestsOnly() throws {
+        let stats = try Self.adoptWhileWriting(Migrations.all, slowHold: nil, logger: logger)
+        #expect(stats.maxWaitWhileMigrating < .seconds(2) + .milliseconds(1500))
+    }
+
     /// The same run with the first texts of 0001–0006 (one transaction each, no lock_timeout,
     /// plain CREATE INDEX): the original's writes wait as long as the slow request holds its
     /// lock, and longer. This is what the rewrite fixed, and shows the bound above can fail.
@@ -38,7 +44,7 @@ import Testing
 
     /// Loads the original's dump, keeps the original's writes going, applies `migrations`
     /// meanwhile; checks that no row is lost and no table rewritten, prints the waits.
-    static func adoptWhileWriting(_ migrations: [Migration], slowHold: Duration = .seconds(4), startWithSlowLock: Bool = false,
+    static func adoptWhileWriting(_ migrations: [Migration], slowHold: Duration? = .seconds(4), startWithSlowLock: Bool = false,
                                   logger: Logger) throws -> OriginalWriter.Stats {
         let database = try OriginalDatabase()
         defer { database.drop() }
@@ -49,7 +55,8 @@ import Testing
         // User A of the golden seed: a slow request keeps its account row locked 4 s at a
         // time, longer than the lock_timeout, so an ALTER of user_points that arrives
         // meanwhile times out, rolls back and is retried.
-        let writer = OriginalWriter(configuration: database.configuration, slowHold: slowHold, slowUser: 386_266_821_075_927_040)
+        let writer = OriginalWriter(configuration: database.configuration, slowHold: slowHold ?? .zero,
+                                    slowUser: slowHold == nil ? nil : 386_266_821_075_927_040)
         writer.start()
         Thread.sleep(forTimeInterval: 1.0)
         if startWithSlowLock {
@@ -82,7 +89,7 @@ import Testing
             live adoption (migrations \(migrations.first?.fileName ?? "")…\(migrations.last?.fileName ?? "")): \
             \(stats.statements) statements of the original, migrations took \(Self.ms(took)) ms; \
             max wait \(Self.ms(stats.maxWaitWhileMigrating)) ms (\(stats.maxWaitWhileMigratingStatement)) while migrating, \
-            \(Self.ms(stats.maxWait)) ms overall (a slow request holds a user_points row lock \(Self.ms(slowHold)) ms at a time); \
+            \(Self.ms(stats.maxWait)) ms overall (\(slowHold.map { "a slow request holds a user_points row lock \(Self.ms($0)) ms at a time" } ?? "short requests only")); \
             rows committed \(stats.committed.values.reduce(0, +)), lost 0
             """)
         return stats
@@ -181,6 +188,27 @@ import Testing
         try connection.simpleQuery("DELETE FROM point_transactions WHERE id = 12")
         #expect(try MigrationRunner.migrate(connection: connection, logger: logger) == [18])
         #expect(try Self.hasRewardConstraint(connection))
+    }
+
+    /// The balance CHECK is added NOT VALID and validated apart; a balance the original left
+    /// negative would fail the validation, so Galley stops before, saying what to look at.
+    @Test func aNegativeBalanceStopsWithOneLine() throws {
+        let database = try OriginalDatabase()
+        defer { database.drop() }
+        let connection = try PostgresConnection(configuration: database.configuration)
+        defer { connection.close() }
+        try connection.simpleQuery("UPDATE user_points SET balance = -200 WHERE user_id = 386266821147230208")
+        var failure: MigrationError?
+        do {
+            try MigrationRunner.migrate(connection: connection, logger: logger)
+        } catch let error as MigrationError {
+            failure = error
+        }
+        let error = try #require(failure)
+        #expect(error == MigrationError.checkFailed && error.version == 2 && !error.description.contains("\n"))
+        #expect(error.description.contains("WHERE balance < 0"))
+        #expect(try connection.query("SELECT count(*) FROM pg_constraint WHERE conname = 'ck_user_points_balance_nonnegative'")
+            .first?.decode(Int.self, at: 0) == 0)
     }
 
     /// A step whose lock is held elsewhere waits `lock_timeout`, rolls back, backs off and

@@ -7,6 +7,14 @@
 
 -- The ledger: a balance can never go negative, and a reference (a task refund, an
 -- order, a pack refund) makes a credit or debit happen at most once.
+-- galley:step check
+SELECT 'user_points has negative balances, which ck_user_points_balance_nonnegative refuses;'
+    || ' list them with: SELECT user_id, balance FROM user_points WHERE balance < 0;'
+    || ' settle each (a ledger row bringing it to 0), then start Galley again'
+WHERE NOT EXISTS (SELECT 1 FROM pg_constraint
+                  WHERE conname = 'ck_user_points_balance_nonnegative' AND conrelid = 'user_points'::regclass AND convalidated)
+  AND EXISTS (SELECT 1 FROM user_points WHERE balance < 0);
+
 -- galley:step
 DO $$
 BEGIN
