@@ -31,9 +31,8 @@ public struct MigrationStep: Sendable, Hashable {
 
     /// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS <name>` step builds.
     public var concurrentIndexName: String? {
-        let words = sql.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
-            .filter { !$0.hasPrefix("--") }
-            .map { String($0) }
+        let code = sql.split(separator: "\n").filter { !Self.trimmed($0).hasPrefix("--") }.joined(separator: "\n")
+        let words = code.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).map { String($0) }
         let upper = words.map { $0.uppercased() }
         guard let concurrently = upper.firstIndex(of: "CONCURRENTLY"), upper.first == "CREATE",
             upper[..<concurrently].contains("INDEX"),
