@@ -217,7 +217,7 @@ public struct Settings: Sendable {
             emojiMaxDeliveries: try env.int("EMOJI_MAX_DELIVERIES", default: 5, in: 1...1000),
             emojiClaimIdleSeconds: try env.int("EMOJI_CLAIM_IDLE_SECONDS", default: claimDefault, in: 1...604_800),
             webhookConcurrency: try env.int("WEBHOOK_WORKER_CONCURRENCY", default: 16, in: 1...1000),
-            applySandboxEvents: try env.bool("WEBHOOK_APPLY_SANDBOX", default: deployment != .production),
+            applySandboxEvents: try env.bool("WEBHOOK_APPLY_SANDBOX", default: true),
             metricsPort: try env.optionalInt("METRICS_PORT", in: 0...65535)
         )
 
