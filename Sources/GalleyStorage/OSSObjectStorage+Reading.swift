@@ -1,8 +1,5 @@
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GalleyCore
+import GalleyHTTPClient
 
 /// An object's metadata as OSS reports it in a `HEAD` or `GET` answer.
 public struct OSSObjectInfo: Sendable, Equatable {
@@ -17,7 +14,7 @@ extension OSSObjectStorage {
     public func head(key: String) async throws -> OSSObjectInfo? {
         try ObjectKey.validate(key)
         do {
-            let (_, response) = try await send(try signedRequest("HEAD", key: key, headers: [:]))
+            let response = try await send(try signedRequest("HEAD", key: key, headers: [:]))
             return OSSObjectStorage.info(response, bodySize: nil)
         } catch let error as StorageError where error.status == 404 {
             return nil
@@ -27,17 +24,16 @@ extension OSSObjectStorage {
     public func get(key: String) async throws -> (data: [UInt8], info: OSSObjectInfo)? {
         try ObjectKey.validate(key)
         do {
-            let (body, response) = try await send(try signedRequest("GET", key: key, headers: [:]))
-            return (Array(body), OSSObjectStorage.info(response, bodySize: body.count))
+            let response = try await send(try signedRequest("GET", key: key, headers: [:]))
+            return (response.body, OSSObjectStorage.info(response, bodySize: response.body.count))
         } catch let error as StorageError where error.status == 404 {
             return nil
         }
     }
 
-    private static func info(_ response: HTTPURLResponse, bodySize: Int?) -> OSSObjectInfo {
-        let length = (response.value(forHTTPHeaderField: "Content-Length")).flatMap { Int($0) }
-        return OSSObjectInfo(size: bodySize ?? length ?? 0,
-                             contentType: response.value(forHTTPHeaderField: "Content-Type"),
-                             etag: response.value(forHTTPHeaderField: "ETag"))
+    private static func info(_ response: HTTPClientResponse, bodySize: Int?) -> OSSObjectInfo {
+        let length = response.header("Content-Length").flatMap { Int($0) }
+        return OSSObjectInfo(size: bodySize ?? length ?? 0, contentType: response.header("Content-Type"),
+                             etag: response.header("ETag"))
     }
 }

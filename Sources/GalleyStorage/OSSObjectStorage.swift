@@ -1,8 +1,6 @@
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GalleyCore
+import GalleyHTTPClient
 
 /// Objects in an Aliyun OSS bucket, spoken to with OSS's own protocol and signed with
 /// ``OSSSigner`` (V1, as the `oss2` SDK the original used signs by default).
@@ -71,7 +69,7 @@ public struct OSSObjectStorage: ObjectStorage {
         var headers = ["Content-Type": contentType]
         if let acl = configuration.objectACL, !acl.isEmpty { headers["x-oss-object-acl"] = acl }
         var request = try signedRequest("PUT", key: key, headers: headers)
-        request.httpBody = Data(data)
+        request.body = data
         _ = try await send(request)
         return publicURL(for: key)
     }
@@ -106,36 +104,31 @@ public struct OSSObjectStorage: ObjectStorage {
     }
 
     /// A request for `key` with `headers`, a fresh `Date` and its `Authorization`.
-    func signedRequest(_ method: String, key: String, headers: [String: String], now: Date = Date()) throws -> URLRequest {
-        guard let url = URL(string: objectURL(for: key)) else { throw StorageError.invalidKey("object URL") }
+    func signedRequest(_ method: String, key: String, headers: [String: String], now: Date = Date()) throws -> HTTPClientRequest {
         let date = OSSSigner.httpDate(now)
         let authorization = try signer.authorization(method: method, bucket: configuration.bucket, key: key,
                                                      headers: headers, date: date)
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = configuration.requestTimeoutSeconds
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.setValue(date, forHTTPHeaderField: "Date")
-        request.setValue(authorization, forHTTPHeaderField: "Authorization")
-        return request
+        var fields = headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        fields.append((name: "Date", value: date))
+        fields.append((name: "Authorization", value: authorization))
+        return HTTPClientRequest(method: method, url: objectURL(for: key), headers: fields,
+                                 maxResponseBytes: configuration.maxCopyBytes, followRedirects: false)
     }
 
-    /// Sends a signed request; a non-2xx answer is `upstream(status)` with OSS's error
-    /// code (from its XML body) in `debugDescription`.
-    func send(_ request: URLRequest) async throws -> (body: Data, response: HTTPURLResponse) {
-        let data: Data
-        let response: URLResponse
+    /// Sends a signed request through the process's one HTTP client; a non-2xx answer is
+    /// `upstream(status)` with OSS's error code (from its XML body) in `debugDescription`.
+    func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let response: HTTPClientResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw StorageError.transport("OSS: \(error.localizedDescription)")
+            response = try await HTTPClient.shared.execute(
+                request, timeout: .milliseconds(Int64(configuration.requestTimeoutSeconds * 1000)))
+        } catch let error as HTTPClientError {
+            throw StorageError.transport("OSS: \(error.debugDescription)")
         }
-        guard let http = response as? HTTPURLResponse else { throw StorageError.transport("not an HTTP answer") }
-        guard (200..<300).contains(http.statusCode) else {
-            throw StorageError.upstream(status: http.statusCode, S3ObjectStorage.errorCode(in: Array(data)))
+        guard response.isSuccess else {
+            throw StorageError.upstream(status: response.status, S3ObjectStorage.errorCode(in: response.body))
         }
-        return (data, http)
+        return response
     }
 
     // MARK: - Rules
