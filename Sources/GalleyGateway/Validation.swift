@@ -49,6 +49,7 @@ struct Validation {
         do {
             value = try JSONParser.parse(request.body)
         } catch {
+            if error.kind == .tooLarge { throw .bodyTooLarge }
             throw .validation([ValidationIssue(
                 type: "json_invalid", loc: ["body", .int(Int64(error.offset))], msg: "JSON decode error",
                 ctx: ["error": .string(error.reason)])])
