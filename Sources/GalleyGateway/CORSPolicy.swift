@@ -9,6 +9,12 @@ import GalleyWebhooks
 /// Cross-origin rules from `BACKEND_CORS_ORIGINS`, as the original's Starlette
 /// middleware applied them (credentials allowed, any method and header). No origins
 /// configured: no CORS headers, and `OPTIONS` is an ordinary 405.
+///
+/// One difference (issue 12): for `*` the original reflected any origin together with
+/// `Allow-Credentials: true`, letting every site make credentialed calls. Galley answers
+/// `*` without credentials instead; the app authenticates with a bearer header, which
+/// `*` permits, so only cookie-borne credentials stop crossing origins. Origins listed
+/// by name keep the reflected, credentialed answer.
 struct CORSPolicy: Sendable {
     let origins: Set<String>
     let allowsAny: Bool
@@ -51,7 +57,15 @@ struct CORSPolicy: Sendable {
 
     /// Headers for an actual request from an allowed origin.
     func responseHeaders(origin: String) -> [(String, String)] {
-        [
+        var trimmed = origin
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        if allowsAny && !origins.contains(trimmed) {
+            return [
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "X-Request-Id, Retry-After"),
+            ]
+        }
+        return [
             ("Access-Control-Allow-Origin", origin),
             ("Access-Control-Allow-Credentials", "true"),
             ("Access-Control-Expose-Headers", "X-Request-Id, Retry-After"),

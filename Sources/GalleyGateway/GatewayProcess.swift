@@ -15,6 +15,7 @@ public enum GatewayProcess {
         let settings = Startup.settings()
         Logger.minimumLevel = settings.logLevel
         let logger = Logger(label: "gateway")
+        for warning in settings.warnings { logger.warning(warning) }
         let postgres = PostgresPool(configuration: Startup.postgresConfiguration(settings), size: settings.database.poolSize,
                                     logger: Logger(label: "postgres"))
 

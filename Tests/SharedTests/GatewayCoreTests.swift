@@ -17,7 +17,7 @@ import Testing
 /// health, the envelope for every kind of bad request, request ids, CORS and docs.
 @Suite(.gateway(redisDatabase: 10, environment: ["BACKEND_CORS_ORIGINS": "http://app.example,https://admin.example/"]))
 struct GatewayCoreTests {
-    static let secret = "gateway-test-secret"
+    static let secret = GatewayProcess.secretKey
 
     // MARK: - Health
 

@@ -30,6 +30,8 @@ public struct Settings: Sendable {
 
     public struct Auth: Sendable {
         public var secretKey: String
+        /// `SECRET_KEY_PREVIOUS`: keys that still verify tokens (never sign), for rotation.
+        public var previousSecretKeys: [String] = []
         public var accessTokenExpireDays: Int = 7
     }
 
@@ -102,9 +104,8 @@ public struct Settings: Sendable {
     public var logLevel: Logger.Level
     public var migrateOnStart: Bool
     public var shutdownDeadlineSeconds: Int
-
-    /// The development-only signing key used when `ENVIRONMENT=local` and none is set.
-    public static let localSecretKey = "galley-local-development-secret-do-not-deploy"
+    /// What the settings accept but an operator must hear about, each said once at start.
+    public var warnings: [String] = []
 
     /// Secrets only some processes use: a worker must not refuse to start for want of
     /// the gateway's token key.
@@ -138,17 +139,9 @@ public struct Settings: Sendable {
         redis.database = try env.int("REDIS_DB", default: 0, in: 0...15)
         redis.poolSize = try env.int("REDIS_POOL_SIZE", default: 16, in: 1...500)
 
-        let secret: String
-        if let given = env.string("SECRET_KEY") {
-            // The original refused its placeholder outside local; so does Galley.
-            if !isLocal && given == "changethis" { throw .invalid("SECRET_KEY", expected: "a real secret, not the placeholder") }
-            secret = given
-        } else if isLocal || !requiring.contains(.signingKey) {
-            secret = localSecretKey
-        } else {
-            throw .missing("SECRET_KEY")
-        }
-        var auth = Auth(secretKey: secret)
+        let keys = try signingKeys(env, isLocal: isLocal, required: requiring.contains(.signingKey))
+        var auth = Auth(secretKey: keys.current)
+        auth.previousSecretKeys = keys.previous
         auth.accessTokenExpireDays = try env.int("ACCESS_TOKEN_EXPIRE_DAYS", default: 7, in: 1...3650)
 
         let webhookSecret = env.string("REVENUECAT_WEBHOOK_SECRET")
@@ -215,6 +208,10 @@ public struct Settings: Sendable {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
 
+        let warnings = try keys.warnings + exposureWarnings(
+            env, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
+            requiringWebhookSecret: requiring.contains(.webhookSecret))
+
         return Settings(
             deployment: deployment,
             database: database,
@@ -231,7 +228,8 @@ public struct Settings: Sendable {
             configPath: env.string("CONFIG_PATH"),
             logLevel: logLevel,
             migrateOnStart: try env.bool("MIGRATE_ON_START", default: true),
-            shutdownDeadlineSeconds: try env.int("SHUTDOWN_DEADLINE_SECONDS", default: 30, in: 1...3600)
+            shutdownDeadlineSeconds: try env.int("SHUTDOWN_DEADLINE_SECONDS", default: 30, in: 1...3600),
+            warnings: warnings
         )
     }
 
