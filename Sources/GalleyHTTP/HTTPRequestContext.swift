@@ -31,6 +31,9 @@ final class HTTPRequestContext {
     var phase = Phase.new
     var rawQuery: [UInt8]
     var startedAt: ContinuousClock.Instant?
+    /// When the request line arrived, and when the headers were complete: the deadlines' origins.
+    let arrivedAt = ContinuousClock.now
+    var headReceivedAt = ContinuousClock.now
     var method = ""
     var path = ""
     var bodyLimit = 0

@@ -1,11 +1,14 @@
 import Foundation
+import Glibc
 import Testing
 @testable import GalleyCore
 @testable import GalleyGateway
 
 /// Issue 12 through a real gateway process: hostile bodies and headers get the
 /// contract's envelope, never a 5xx, and cost little.
-@Suite(.gateway(redisDatabase: 7, environment: ["BACKEND_CORS_ORIGINS": "*"]))
+@Suite(.gateway(redisDatabase: 7, environment: [
+    "BACKEND_CORS_ORIGINS": "*", "HTTP_HEAD_DEADLINE_SECONDS": "3", "HTTP_BODY_DEADLINE_SECONDS": "3",
+]))
 struct HostileGatewayTests {
     @Test func gatewayRefusesDeepWith422AndWideWith413() async throws {
         let gateway = try GatewayProcess.shared
@@ -75,5 +78,95 @@ extension HostileGatewayTests {
             ("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)"),
         ], body: Array(long.utf8))
         #expect((400..<500).contains(longAnswer.status))
+    }
+}
+
+extension HostileGatewayTests {
+    static let multipartHead = "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000\r\n"
+
+    @Test func largeBodiesWithoutIdentityAreRefusedBeforeAByteIsRead() async throws {
+        let gateway = try GatewayProcess.shared
+        let started = ContinuousClock.now
+        // Only the head is sent: the answer must come without the 10 MB.
+        let noToken = try await gateway.raw(Array("POST /api/v1/emoji/detect HTTP/1.1\r\nHost: x\r\n\(Self.multipartHead)\r\n".utf8),
+                                            timeoutSeconds: 5)
+        // The same answer the route gives a small body without a token.
+        let usual = try await gateway.request("PUT", "/api/v1/user/profile", headers: [("Content-Type", "application/json")],
+                                              body: Array(#"{"nickname":"x"}"#.utf8))
+        #expect(usual.status == 401 || usual.status == 403)
+        #expect(noToken.status == usual.status && noToken.code == usual.code && noToken.message == usual.message)
+        let forged = JWTSigner(secret: "galley-local-development-secret-do-not-deploy").sign(subject: "1", expiresAt: Date().addingTimeInterval(600))
+        let badToken = try await gateway.raw(Array(("POST /api/v1/emoji/detect HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(forged)\r\n"
+                                                   + Self.multipartHead + "\r\n").utf8), timeoutSeconds: 5)
+        #expect(badToken.status == 401 && badToken.code == 401000)
+        let chunked = try await gateway.raw(Array("PUT /api/v1/user/profile HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n".utf8),
+                                            timeoutSeconds: 5)
+        #expect(chunked.status == usual.status && chunked.code == usual.code)
+        let storage = try await gateway.raw(Array("PUT /api/v1/storage/uploads/1/a.png?expires=9999999999&signature=00 HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 9000000\r\n\r\n".utf8),
+                                            timeoutSeconds: 5)
+        #expect(storage.status == 403)
+        #expect(ContinuousClock.now - started < .seconds(5))
+
+        // With a valid token the same large body is read and served.
+        let login = try await gateway.post("/api/v1/auth/login", json: ["device_id": "hostile-admitted"])
+        let token = try #require(login.data?["access_token"]?.stringValue)
+        let photo: [UInt8] = [0x89, 0x50, 0x4E, 0x47] + (0..<200_000).map { UInt8($0 % 251) }
+        let body = Array("--hostile-boundary-42\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+            + photo + Array("\r\n--hostile-boundary-42--\r\n".utf8)
+        let admitted = try await gateway.request("POST", "/api/v1/emoji/detect", headers: [
+            ("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=hostile-boundary-42"),
+        ], body: body)
+        #expect(admitted.status == 200, "\(admitted.text)")
+    }
+
+    /// Sends `head`, then one byte of `trickle` per second; the seconds until the server
+    /// closes the connection (nil: still open after `limit` seconds).
+    static func secondsUntilClosed(port: Int, head: String, trickle: String, limit: Int) -> Double? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = ContinuousClock.now
+        _ = Array(head.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var bytes = Array(trickle.utf8)[...]
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now - start < .seconds(limit) {
+            if let byte = bytes.popFirst() {
+                var one = byte
+                if send(fd, &one, 1, Int32(MSG_NOSIGNAL)) < 0 { break }
+            }
+            let got = recv(fd, &buffer, buffer.count, 0)
+            if got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { break }
+        }
+        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        let elapsed = Double(seconds) + Double(attoseconds) * 1e-18
+        return elapsed < Double(limit) ? elapsed : nil
+    }
+
+    @Test func aByteAtATimeCannotHoldAConnection() async throws {
+        let gateway = try GatewayProcess.shared
+        let port = gateway.port
+        // Body: 1 000 bytes declared, one sent per second; the 3 s body deadline cuts it.
+        let body = await Task.detached {
+            Self.secondsUntilClosed(port: port, head: "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+                                    trickle: String(repeating: " ", count: 1000), limit: 15)
+        }.value
+        #expect(body != nil && body! < 8, "\(String(describing: body))")
+        // Head: headers one byte per second; refused once complete past the 3 s head deadline.
+        let head = await Task.detached {
+            Self.secondsUntilClosed(port: port, head: "GET /api/v1/health HTTP/1.1\r\n",
+                                    trickle: "X-Slow: abcdef\r\n\r\n", limit: 30)
+        }.value
+        #expect(head != nil && head! < 25, "\(String(describing: head))")
+        #expect(try await gateway.get("/api/v1/health").status == 200)
     }
 }

@@ -66,8 +66,11 @@ public struct Settings: Sendable {
         public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
         public var handlerThreads: Int = 32
         public var connectionLimit: Int = 4096
-        public var perIPConnectionLimit: Int = 0
+        public var perIPConnectionLimit: Int = 256
         public var timeoutSeconds: Int = 30
+        /// Absolute deadlines for a request's head and body (slowloris), in seconds.
+        public var headDeadlineSeconds: Int = 30
+        public var bodyDeadlineSeconds: Int = 300
     }
 
     public struct RateLimits: Sendable {
@@ -183,8 +186,10 @@ public struct Settings: Sendable {
         http.threads = try env.int("HTTP_THREADS", default: http.threads, in: 1...256)
         http.handlerThreads = try env.int("HTTP_WORKERS", default: 32, in: 1...1024)
         http.connectionLimit = try env.int("HTTP_CONNECTION_LIMIT", default: 4096, in: 1...1_000_000)
-        http.perIPConnectionLimit = try env.int("HTTP_PER_IP_CONNECTION_LIMIT", default: 0, in: 0...1_000_000)
+        http.perIPConnectionLimit = try env.int("HTTP_PER_IP_CONNECTION_LIMIT", default: 256, in: 0...1_000_000)
         http.timeoutSeconds = try env.int("HTTP_TIMEOUT_SECONDS", default: 30, in: 1...3600)
+        http.headDeadlineSeconds = try env.int("HTTP_HEAD_DEADLINE_SECONDS", default: 30, in: 1...3600)
+        http.bodyDeadlineSeconds = try env.int("HTTP_BODY_DEADLINE_SECONDS", default: 300, in: 1...86400)
 
         var rateLimits = RateLimits()
         rateLimits.loginPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_MINUTE", default: 60, in: 0...1_000_000)
