@@ -71,6 +71,10 @@ public struct Settings: Sendable {
         /// Absolute deadlines for a request's head and body (slowloris), in seconds.
         public var headDeadlineSeconds: Int = 30
         public var bodyDeadlineSeconds: Int = 300
+        /// `INTERNAL_HOST`/`INTERNAL_PORT`: where the gateway serves `/metrics` and `/ready`
+        /// instead of the API port; nil port keeps them on the API port.
+        public var internalHost: String = "0.0.0.0"
+        public var internalPort: Int? = nil
     }
 
     public struct RateLimits: Sendable {
@@ -190,6 +194,8 @@ public struct Settings: Sendable {
         http.timeoutSeconds = try env.int("HTTP_TIMEOUT_SECONDS", default: 30, in: 1...3600)
         http.headDeadlineSeconds = try env.int("HTTP_HEAD_DEADLINE_SECONDS", default: 30, in: 1...3600)
         http.bodyDeadlineSeconds = try env.int("HTTP_BODY_DEADLINE_SECONDS", default: 300, in: 1...86400)
+        http.internalHost = env.string("INTERNAL_HOST", default: http.host)
+        http.internalPort = try env.optionalInt("INTERNAL_PORT", in: 0...65535)
 
         var rateLimits = RateLimits()
         rateLimits.loginPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_MINUTE", default: 60, in: 0...1_000_000)
