@@ -40,6 +40,7 @@ import Testing
         let best = try (0..<3).map { _ in try Self.milliseconds { parsed = try JSONParser.parse(body) } }.min() ?? .infinity
         #expect(parsed.objectValue?.count == 90_000)
         #expect(parsed["k89999"] == .int(0))
+        print("HostileJSONTests: 1 MiB, 90 000 keys parsed in \(best) ms of CPU (best of 3)")
         #expect(best < 50, "90 000 keys took \(best) ms")
     }
 

@@ -83,7 +83,7 @@ public struct JSONParser {
         index += 1
         var entries: [JSONObject.Entry] = []
         // Built once an object outgrows a short linear scan: key → position in `entries`.
-        var positions: [String: Int] = [:]
+        var positions = KeyIndex()
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
             index += 1
@@ -105,7 +105,7 @@ public struct JSONParser {
                 entries[existing].value = value
             } else {
                 guard entries.count < maxMembers else { throw error("Too many members", kind: .tooLarge) }
-                if !positions.isEmpty { positions[key] = entries.count }
+                if !positions.isEmpty { positions.insert(key, at: entries.count, entries: entries) }
                 entries.append(JSONObject.Entry(key: key, value: value))
             }
             skipWhitespace()
@@ -118,13 +118,12 @@ public struct JSONParser {
 
     /// Short objects are scanned (cheaper than hashing); from 16 members on, a hash index
     /// answers in constant time, so an object costs linear time whatever its size.
-    private func position(of key: String, in entries: [JSONObject.Entry], index positions: inout [String: Int]) -> Int? {
+    private func position(of key: String, in entries: [JSONObject.Entry], index positions: inout KeyIndex) -> Int? {
         if positions.isEmpty {
             if entries.count < 16 { return entries.firstIndex { $0.key == key } }
-            positions.reserveCapacity(entries.count * 2)
-            for (offset, entry) in entries.enumerated() { positions[entry.key] = offset }
+            positions.build(entries)
         }
-        return positions[key]
+        return positions.find(key, entries: entries)
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -279,4 +278,63 @@ public struct JSONParseError: Error, CustomStringConvertible {
     public let reason: String
     public var kind: Kind = .syntax
     public var description: String { "JSON decode error: \(reason) at offset \(offset)" }
+}
+
+/// Key → position in an object's entries: open addressing over the keys' UTF-8 with the
+/// standard library's per-process seeded hash (so colliding keys cannot be precomputed),
+/// hashes kept beside the positions so growing never rehashes a string.
+private struct KeyIndex {
+    /// Slot: position + 1 (0 = empty) in the low 32 bits, the key's hash in the high 32.
+    private var slots: [UInt64] = []
+    private var count = 0
+
+    var isEmpty: Bool { slots.isEmpty }
+
+    private static func hash(_ key: String) -> UInt32 {
+        var key = key
+        return key.withUTF8 { bytes in
+            var hasher = Hasher()
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            return UInt32(truncatingIfNeeded: hasher.finalize())
+        }
+    }
+
+    mutating func build(_ entries: [JSONObject.Entry]) {
+        slots = [UInt64](repeating: 0, count: 64)
+        for (position, entry) in entries.enumerated() { insert(entry.key, at: position, entries: entries) }
+    }
+
+    func find(_ key: String, entries: [JSONObject.Entry]) -> Int? {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while true {
+            let value = slots[slot]
+            if value == 0 { return nil }
+            if UInt32(truncatingIfNeeded: value >> 32) == hash {
+                let position = Int(UInt32(truncatingIfNeeded: value)) - 1
+                if entries[position].key == key { return position }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    mutating func insert(_ key: String, at position: Int, entries: [JSONObject.Entry]) {
+        if (count + 1) * 2 > slots.count { grow() }
+        place(UInt64(Self.hash(key)) << 32 | UInt64(position + 1))
+        count += 1
+    }
+
+    private mutating func place(_ value: UInt64) {
+        let mask = slots.count - 1
+        var slot = Int(UInt32(truncatingIfNeeded: value >> 32)) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = value
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: Swift.max(64, old.count * 2))
+        for value in old where value != 0 { place(value) }
+    }
 }
