@@ -44,6 +44,7 @@ enum EmojiRoutes {
 
     @Sendable static func upload(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
+        try context.meter(.upload, userID: userID)
         let ext = context.request.query["ext"]?.lowercased() ?? "jpg"
         guard imageExtensions.contains(ext) else {
             throw APIError.validation([ValidationIssue(
@@ -64,6 +65,7 @@ enum EmojiRoutes {
     /// checked by the provider. Does not charge.
     @Sendable static func detect(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
+        try context.meter(.detect, userID: userID)
         guard let file = context.request.formPart("file") else {
             throw APIError.validation([.missing(["body", "file"])])
         }

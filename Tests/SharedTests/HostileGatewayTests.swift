@@ -8,6 +8,7 @@ import Testing
 /// contract's envelope, never a 5xx, and cost little.
 @Suite(.gateway(redisDatabase: 7, environment: [
     "BACKEND_CORS_ORIGINS": "*", "HTTP_HEAD_DEADLINE_SECONDS": "3", "HTTP_BODY_DEADLINE_SECONDS": "3",
+    "RATE_LIMIT_DETECT_PER_MINUTE": "2", "RATE_LIMIT_UPLOAD_PER_MINUTE": "3",
 ]))
 struct HostileGatewayTests {
     @Test func gatewayRefusesDeepWith422AndWideWith413() async throws {
@@ -168,5 +169,41 @@ extension HostileGatewayTests {
         }.value
         #expect(head != nil && head! < 25, "\(String(describing: head))")
         #expect(try await gateway.get("/api/v1/health").status == 200)
+    }
+}
+
+extension HostileGatewayTests {
+    @Test func expensiveRoutesAreMeteredPerUser() async throws {
+        let gateway = try GatewayProcess.shared
+        // A fresh minute window, so the count below is this test's alone.
+        let second = Int(Date().timeIntervalSince1970) % 60
+        if second > 50 { try await Task.sleep(for: .seconds(61 - second)) }
+        let first = try await gateway.post("/api/v1/auth/login", json: ["device_id": "hostile-metered-1"])
+        let second2 = try await gateway.post("/api/v1/auth/login", json: ["device_id": "hostile-metered-2"])
+        let token = try #require(first.data?["access_token"]?.stringValue)
+        let other = try #require(second2.data?["access_token"]?.stringValue)
+        var statuses: [Int] = []
+        for _ in 0..<4 {
+            statuses.append(try await gateway.request("POST", "/api/v1/emoji/upload?ext=png", headers: [("Authorization", "Bearer \(token)")]).status)
+        }
+        #expect(statuses == [200, 200, 200, 429], "\(statuses)")
+        let limited = try await gateway.request("POST", "/api/v1/emoji/upload?ext=png", headers: [("Authorization", "Bearer \(token)")])
+        #expect(limited.code == 429000 && limited.header("Retry-After") != nil)
+        // Another account is not starved by the first one's use.
+        #expect(try await gateway.request("POST", "/api/v1/emoji/upload?ext=png", headers: [("Authorization", "Bearer \(other)")]).status == 200)
+
+        let boundary = "metered-boundary-7"
+        let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nPNG-bytes\r\n--\(boundary)--\r\n".utf8)
+        var detects: [Int] = []
+        for _ in 0..<3 {
+            detects.append(try await gateway.request("POST", "/api/v1/emoji/detect", headers: [
+                ("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)"),
+            ], body: body).status)
+        }
+        #expect(detects.prefix(2).allSatisfy { $0 != 429 } && detects.last == 429, "\(detects)")
+        // A create without boxes runs the detector too: metered by the same limit.
+        let create = try await gateway.post("/api/v1/emoji/create", token: token,
+                                            json: ["image_url": "https://img.example/a.jpg", "driven_id": "mengwa_kaixin"])
+        #expect(create.status == 429 && create.code == 429000)
     }
 }

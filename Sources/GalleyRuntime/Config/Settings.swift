@@ -80,6 +80,10 @@ public struct Settings: Sendable {
     public struct RateLimits: Sendable {
         public var loginPerMinute: Int = 60
         public var createPerMinute: Int = 30
+        /// Face detections (`/emoji/detect`, creates without boxes) per user per minute.
+        public var detectPerMinute: Int = 20
+        /// `/emoji/upload` credentials per user per minute.
+        public var uploadPerMinute: Int = 60
     }
 
     public struct Workers: Sendable {
@@ -200,6 +204,8 @@ public struct Settings: Sendable {
         var rateLimits = RateLimits()
         rateLimits.loginPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_MINUTE", default: 60, in: 0...1_000_000)
         rateLimits.createPerMinute = try env.int("RATE_LIMIT_CREATE_PER_MINUTE", default: 30, in: 0...1_000_000)
+        rateLimits.detectPerMinute = try env.int("RATE_LIMIT_DETECT_PER_MINUTE", default: 20, in: 0...1_000_000)
+        rateLimits.uploadPerMinute = try env.int("RATE_LIMIT_UPLOAD_PER_MINUTE", default: 60, in: 0...1_000_000)
 
         let hostName = ProcessInfo.processInfo.hostName
         let claimDefault = Int(dashScope.pollTimeoutSeconds) + 300

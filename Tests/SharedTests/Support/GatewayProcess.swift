@@ -94,6 +94,7 @@ final class GatewayProcess: Sendable {
             "MIGRATE_ON_START": "true", "STORAGE_BACKEND": "local", "STORAGE_LOCAL_DIR": storageDirectory,
             "ALIYUN_EMOJI_MOCK": "true", "SECRET_KEY": GatewayProcess.secretKey, "LOG_LEVEL": "info",
             "RATE_LIMIT_LOGIN_PER_MINUTE": "0", "RATE_LIMIT_CREATE_PER_MINUTE": "0",
+            "RATE_LIMIT_DETECT_PER_MINUTE": "0", "RATE_LIMIT_UPLOAD_PER_MINUTE": "0",
             "HTTP_THREADS": "2", "DB_POOL_SIZE": "20", "SHUTDOWN_DEADLINE_SECONDS": "10",
         ]
         for (name, value) in defaults { environment[name] = value }
