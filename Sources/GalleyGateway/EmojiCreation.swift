@@ -60,6 +60,7 @@ enum EmojiCreation {
         if let faceBox = request.faceBox, let extBox = request.extBox, !faceBox.isEmpty, !extBox.isEmpty {
             detectResult = FaceDetector.detectResult(faceBox: faceBox, extBox: extBox, raw: nil)
         } else {
+            try context.meter(.detect, userID: userID)
             let detection = try FaceDetector.detect(imageURL: request.imageURL, provider: services.provider)
             guard detection.passed, let faceBox = detection.faceBox, let extBox = detection.extBox else {
                 throw APIError.detectFailed(detection.errorMessage)

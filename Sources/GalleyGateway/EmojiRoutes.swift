@@ -45,6 +45,7 @@ enum EmojiRoutes {
 
     @Sendable static func upload(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
+        try context.meter(.upload, userID: userID)
         let given = Pagination.queryParameters(context.request.rawQuery)["ext"]
         let ext = given?.lowercased() ?? "jpg"
         guard imageExtensions.contains(ext) else {
@@ -66,6 +67,7 @@ enum EmojiRoutes {
     /// checked by the provider. Does not charge.
     @Sendable static func detect(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
+        try context.meter(.detect, userID: userID)
         guard let file = context.request.formPart("file") else {
             throw APIError.validation([.missing(["body", "file"], input: .null)])
         }

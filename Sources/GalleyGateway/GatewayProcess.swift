@@ -15,6 +15,7 @@ public enum GatewayProcess {
         let settings = Startup.settings()
         Logger.minimumLevel = settings.logLevel
         let logger = Logger(label: "gateway")
+        for warning in settings.warnings { logger.warning(warning) }
         let postgres = PostgresPool(configuration: Startup.postgresConfiguration(settings), size: settings.database.poolSize,
                                     logger: Logger(label: "postgres"))
 
@@ -37,11 +38,31 @@ public enum GatewayProcess {
             Startup.fail("\(error)")
         }
 
-        let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: GatewayResponder(services: services))
+        let responder = GatewayResponder(services: services)
+        var internalServer: HTTPServer?
+        let apiResponder: any HTTPResponder
+        if let internalPort = settings.http.internalPort {
+            var configuration = Startup.serverConfiguration(settings)
+            configuration.host = settings.http.internalHost
+            configuration.port = internalPort
+            configuration.threads = 1
+            configuration.handlerThreads = 2
+            internalServer = HTTPServer(configuration: configuration, responder: FilteredResponder.internal(responder))
+            apiResponder = FilteredResponder.api(responder)
+        } else {
+            apiResponder = responder
+        }
+        let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: apiResponder)
         do {
             try server.start()
+            try internalServer?.start()
         } catch {
             Startup.fail("could not start the HTTP server: \(error)")
+        }
+        if let internalServer {
+            logger.info("internal endpoints on their own address", [
+                "host": settings.http.internalHost, "port": String(internalServer.port),
+            ])
         }
         GatewayMetrics.register(postgres: postgres, redis: redis, server: server)
         let relay = OutboxRelay(postgres: postgres, redis: redis, publisher: services.outbox)
@@ -52,6 +73,7 @@ public enum GatewayProcess {
         terminated.wait()
         logger.info("shutting down", ["deadline_seconds": String(settings.shutdownDeadlineSeconds)])
         server.shutdown(deadline: .seconds(settings.shutdownDeadlineSeconds))
+        internalServer?.shutdown(deadline: .seconds(1))
         services.outbox.stop()
         relay.stop()
         lease.release()

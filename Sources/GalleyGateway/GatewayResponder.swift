@@ -22,7 +22,7 @@ final class GatewayResponder: HTTPResponder {
     let router: Router
     let services: GatewayServices
     let cors: CORSPolicy
-    private let requestIDs = RequestIDs()
+    let requestIDs = RequestIDs()
     private let unmatched: [String: RouteMetrics]
 
     init(services: GatewayServices) {
@@ -119,7 +119,7 @@ final class GatewayResponder: HTTPResponder {
     }
 
     /// X-Request-Id and, for an allowed Origin, the CORS headers.
-    private func finish(_ response: inout HTTPResponse, request: HTTPRequest, requestID: String) {
+    func finish(_ response: inout HTTPResponse, request: HTTPRequest, requestID: String) {
         response.headers.append(("X-Request-Id", requestID))
         if cors.isEnabled, !cors.isPreflight(request), let origin = request.headers["Origin"] {
             response.headers.append(contentsOf: cors.responseHeaders(origin: origin))

@@ -26,6 +26,7 @@ enum RequestBody {
         do {
             return .json(try JSONParser.parse(bytes))
         } catch {
+            if error.kind == .tooLarge { throw .bodyTooLarge }
             guard let text = String(validating: bytes, as: UTF8.self) else { throw .unreadableBody }
             let scalars = Array(text.unicodeScalars)
             let located = PythonJSONError.locate(scalars)

@@ -74,7 +74,8 @@ enum Startup {
             handlerThreads: settings.http.handlerThreads, connectionLimit: settings.http.connectionLimit,
             perIPConnectionLimit: settings.http.perIPConnectionLimit,
             connectionTimeoutSeconds: settings.http.timeoutSeconds,
-            defaultBodyLimit: GatewayResponder.jsonBodyLimit)
+            defaultBodyLimit: GatewayResponder.jsonBodyLimit,
+            headDeadlineSeconds: settings.http.headDeadlineSeconds, bodyDeadlineSeconds: settings.http.bodyDeadlineSeconds)
     }
 
     /// The configured object storage; nil (upload routes answer 500001) when it cannot be

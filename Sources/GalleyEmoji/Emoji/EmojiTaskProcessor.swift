@@ -281,9 +281,13 @@ public final class EmojiTaskProcessor: Sendable {
                        message: "generation did not finish within \(Int(configuration.pollTimeout.seconds)) s", providerStatus: lastStatus)
     }
 
-    /// The key a task's video is stored under: `<prefix>/<user id>/<task id>.mp4`.
+    /// The key a task's video is stored under: `<prefix>/<user id>/<task id>_<tag>.mp4`,
+    /// the tag 16 hex digits of an HMAC of the task id (not guessable, same on every delivery).
     public func resultKey(for task: EmojiTaskRecord) -> String {
-        let name = "\(task.userID)/\(task.id).mp4"
+        let tag = Crypto.hex(Array(Crypto.hmacSHA256(key: configuration.resultKeySecret, data: String(task.id)).prefix(8)))
+        // A failed HMAC (empty) must not drop the tag: fall back to random bytes.
+        let safeTag = tag.isEmpty ? Crypto.hex(Crypto.randomBytes(8)) : tag
+        let name = "\(task.userID)/\(task.id)_\(safeTag).mp4"
         return configuration.resultPrefix.isEmpty ? name : "\(configuration.resultPrefix)/\(name)"
     }
 

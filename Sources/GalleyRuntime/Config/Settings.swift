@@ -30,6 +30,8 @@ public struct Settings: Sendable {
 
     public struct Auth: Sendable {
         public var secretKey: String
+        /// `SECRET_KEY_PREVIOUS`: keys that still verify tokens (never sign), for rotation.
+        public var previousSecretKeys: [String] = []
         public var accessTokenExpireDays: Int = 7
     }
 
@@ -66,10 +68,17 @@ public struct Settings: Sendable {
         public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
         public var handlerThreads: Int = 32
         public var connectionLimit: Int = 4096
-        public var perIPConnectionLimit: Int = 0
+        public var perIPConnectionLimit: Int = 256
         public var timeoutSeconds: Int = 30
         /// `FORWARDED_ALLOW_IPS`: peers whose `X-Forwarded-For` names the client (uvicorn's).
         public var forwardedAllowIPs: ForwardedAllowList = .default
+        /// Absolute deadlines for a request's head and body (slowloris), in seconds.
+        public var headDeadlineSeconds: Int = 30
+        public var bodyDeadlineSeconds: Int = 300
+        /// `INTERNAL_HOST`/`INTERNAL_PORT`: where the gateway serves `/metrics` and `/ready`
+        /// instead of the API port; nil port keeps them on the API port.
+        public var internalHost: String = "0.0.0.0"
+        public var internalPort: Int? = nil
     }
 
     /// Per device / per user, plus a generous per-address cap (docs/operations.md).
@@ -77,6 +86,10 @@ public struct Settings: Sendable {
         public var loginPerMinute: Int = 60
         public var loginPerAddressPerMinute: Int = 6000
         public var createPerMinute: Int = 30
+        /// Face detections (`/emoji/detect`, creates without boxes) per user per minute.
+        public var detectPerMinute: Int = 20
+        /// `/emoji/upload` credentials per user per minute.
+        public var uploadPerMinute: Int = 60
     }
 
     public struct Workers: Sendable {
@@ -111,8 +124,8 @@ public struct Settings: Sendable {
     /// `PROJECT_NAME`: the title of `/docs` and `/redoc`, as the original used it.
     public var projectName: String = "AIPicAPP"
 
-    /// The development-only signing key used when `ENVIRONMENT=local` and none is set.
-    public static let localSecretKey = "galley-local-development-secret-do-not-deploy"
+    /// What the settings accept but an operator must hear about, each said once at start.
+    public var warnings: [String] = []
 
     /// Secrets only some processes use: a worker must not refuse to start for want of
     /// the gateway's token key.
@@ -146,17 +159,9 @@ public struct Settings: Sendable {
         redis.database = try env.int("REDIS_DB", default: 0, in: 0...15)
         redis.poolSize = try env.int("REDIS_POOL_SIZE", default: 16, in: 1...500)
 
-        let secret: String
-        if let given = env.string("SECRET_KEY") {
-            // The original refused its placeholder outside local; so does Galley.
-            if !isLocal && given == "changethis" { throw .invalid("SECRET_KEY", expected: "a real secret, not the placeholder") }
-            secret = given
-        } else if isLocal || !requiring.contains(.signingKey) {
-            secret = localSecretKey
-        } else {
-            throw .missing("SECRET_KEY")
-        }
-        var auth = Auth(secretKey: secret)
+        let keys = try signingKeys(env, isLocal: isLocal, required: requiring.contains(.signingKey))
+        var auth = Auth(secretKey: keys.current)
+        auth.previousSecretKeys = keys.previous
         auth.accessTokenExpireDays = try env.int("ACCESS_TOKEN_EXPIRE_DAYS", default: 7, in: 1...3650)
 
         let webhookSecret = env.string("REVENUECAT_WEBHOOK_SECRET")
@@ -199,14 +204,20 @@ public struct Settings: Sendable {
         http.threads = try env.int("HTTP_THREADS", default: http.threads, in: 1...256)
         http.handlerThreads = try env.int("HTTP_WORKERS", default: 32, in: 1...1024)
         http.connectionLimit = try env.int("HTTP_CONNECTION_LIMIT", default: 4096, in: 1...1_000_000)
-        http.perIPConnectionLimit = try env.int("HTTP_PER_IP_CONNECTION_LIMIT", default: 0, in: 0...1_000_000)
+        http.perIPConnectionLimit = try env.int("HTTP_PER_IP_CONNECTION_LIMIT", default: 256, in: 0...1_000_000)
         http.timeoutSeconds = try env.int("HTTP_TIMEOUT_SECONDS", default: 30, in: 1...3600)
         http.forwardedAllowIPs = ForwardedAllowList(parsing: env.string("FORWARDED_ALLOW_IPS", default: "127.0.0.1"))
+        http.headDeadlineSeconds = try env.int("HTTP_HEAD_DEADLINE_SECONDS", default: 30, in: 1...3600)
+        http.bodyDeadlineSeconds = try env.int("HTTP_BODY_DEADLINE_SECONDS", default: 300, in: 1...86400)
+        http.internalHost = env.string("INTERNAL_HOST", default: http.host)
+        http.internalPort = try env.optionalInt("INTERNAL_PORT", in: 0...65535)
 
         var rateLimits = RateLimits()
         rateLimits.loginPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_MINUTE", default: 60, in: 0...1_000_000)
         rateLimits.createPerMinute = try env.int("RATE_LIMIT_CREATE_PER_MINUTE", default: 30, in: 0...1_000_000)
         rateLimits.loginPerAddressPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE", default: 6000, in: 0...1_000_000)
+        rateLimits.detectPerMinute = try env.int("RATE_LIMIT_DETECT_PER_MINUTE", default: 20, in: 0...1_000_000)
+        rateLimits.uploadPerMinute = try env.int("RATE_LIMIT_UPLOAD_PER_MINUTE", default: 60, in: 0...1_000_000)
 
         let hostName = ProcessInfo.processInfo.hostName
         let claimDefault = Int(dashScope.pollTimeoutSeconds) + 300
@@ -226,6 +237,10 @@ public struct Settings: Sendable {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
 
+        let warnings = try keys.warnings + exposureWarnings(
+            env, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
+            requiringWebhookSecret: requiring.contains(.webhookSecret))
+
         var settings = Settings(
             deployment: deployment,
             database: database,
@@ -242,7 +257,8 @@ public struct Settings: Sendable {
             configPath: env.string("CONFIG_PATH"),
             logLevel: logLevel,
             migrateOnStart: try env.bool("MIGRATE_ON_START", default: true),
-            shutdownDeadlineSeconds: try env.int("SHUTDOWN_DEADLINE_SECONDS", default: 30, in: 1...3600)
+            shutdownDeadlineSeconds: try env.int("SHUTDOWN_DEADLINE_SECONDS", default: 30, in: 1...3600),
+            warnings: warnings
         )
         settings.projectName = env.string("PROJECT_NAME", default: settings.projectName)
         return settings

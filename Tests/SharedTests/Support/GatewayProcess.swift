@@ -17,6 +17,8 @@ import Testing
 /// (created here, migrated by the gateway on start, dropped at the end), a Redis
 /// database number of its own, and a free port. Tests talk to it over real HTTP.
 final class GatewayProcess: Sendable {
+    /// This test run's signing key: drawn at random, never a key written in the repository.
+    static let secretKey = Base64URL.encode(Crypto.randomBytes(32))
     struct Options: Sendable {
         /// The Redis database the gateway uses (suites pick different ones; streams have fixed names).
         var redisDatabase: Int
@@ -103,8 +105,9 @@ final class GatewayProcess: Sendable {
             "REDIS_DB": String(options.redisDatabase),
             "HOST": "127.0.0.1", "PORT": String(port),
             "MIGRATE_ON_START": "true", "STORAGE_BACKEND": "local", "STORAGE_LOCAL_DIR": storageDirectory,
-            "ALIYUN_EMOJI_MOCK": "true", "SECRET_KEY": "gateway-test-secret", "LOG_LEVEL": "info",
+            "ALIYUN_EMOJI_MOCK": "true", "SECRET_KEY": GatewayProcess.secretKey, "LOG_LEVEL": "info",
             "RATE_LIMIT_LOGIN_PER_MINUTE": "0", "RATE_LIMIT_CREATE_PER_MINUTE": "0",
+            "RATE_LIMIT_DETECT_PER_MINUTE": "0", "RATE_LIMIT_UPLOAD_PER_MINUTE": "0",
             "HTTP_THREADS": "2", "DB_POOL_SIZE": "20", "SHUTDOWN_DEADLINE_SECONDS": "10",
         ]
         for (name, value) in defaults { environment[name] = value }
