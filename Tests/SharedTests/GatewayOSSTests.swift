@@ -101,9 +101,12 @@ import Testing
         }
         await worker.stop()
         defer { try? FileManager.default.removeItem(at: worker.log) }
-        let resultKey = "results/\(userID)/\(taskID).mp4"
         #expect(task?["status"] == "completed", "\(String(describing: task))\n\(workerLog(worker))")
-        #expect(task?["result_url"]?.stringValue == "\(publicBase)/\(resultKey)")
+        // results/<user>/<task>_<16 hex tag>.mp4: the tag keeps result keys unguessable (issue 12).
+        let resultURL = try #require(task?["result_url"]?.stringValue)
+        #expect(resultURL.hasPrefix("\(publicBase)/results/\(userID)/\(taskID)_") && resultURL.hasSuffix(".mp4"), "\(resultURL)")
+        let resultKey = String(resultURL.dropFirst(publicBase.count + 1))
+        #expect(resultKey.count == "results/\(userID)/\(taskID)_".count + 16 + ".mp4".count, "\(resultKey)")
         let result = try #require(try await standIn.objects()[resultKey], "\(workerLog(worker))")
         #expect(result.size == MockEmojiProvider.sampleVideo.count && result.acl == "public-read" && result.contentType == "video/mp4")
     }
