@@ -83,7 +83,7 @@ let package = Package(
                                      "GalleyRuntime", "GalleyLedger", "GalleyWebhooks"]),
         executable("RewardWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
                                     "GalleyRuntime", "GalleyLedger", "GalleyRewards"]),
-        executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyTesting"]),
+        executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyTesting"]),
 
         .testTarget(
             name: "SharedTests",
