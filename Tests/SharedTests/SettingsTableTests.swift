@@ -17,6 +17,23 @@ import Testing
         }
     }
 
+    /// Each typed setting of the table is really read: a bad value for it stops the load, naming it.
+    @Test func everyTypedSettingIsReadAndChecked() {
+        for definition in SettingsTable.definitions {
+            if case .text = definition.kind { continue }
+            if case .secret = definition.kind { continue }
+            var env = minimal
+            env[definition.name] = "not-a-value"
+            do {
+                _ = try Settings.load(from: env)
+                Issue.record("\(definition.name) accepted a bad value: is it read?")
+            } catch {
+                #expect(error.setting == definition.name)
+                #expect(!error.description.contains("not-a-value"))
+            }
+        }
+    }
+
     @Test func eachNameIsDefinedOnce() {
         let names = SettingsTable.definitions.map(\.name)
         #expect(Set(names).count == names.count)
