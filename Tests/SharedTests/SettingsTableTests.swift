@@ -54,6 +54,12 @@ import Testing
         }
     }
 
+    @Test func logLevelIgnoresCaseAsBefore() throws {
+        var env = minimal
+        env["LOG_LEVEL"] = "WARN"
+        #expect(try Settings.load(from: env).logLevel == .warning)
+    }
+
     @Test func timesAreDurationsInTheUnitTheNameSays() throws {
         var env = minimal
         env["EMOJI_POLL_INTERVAL_SECONDS"] = "0.25"

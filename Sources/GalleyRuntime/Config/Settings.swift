@@ -209,7 +209,8 @@ public struct Settings: Sendable {
             applySandboxEvents: try env.flag("WEBHOOK_APPLY_SANDBOX", computed: deployment != .production),
             metricsPort: try env.optionalInt("METRICS_PORT"))
 
-        guard let logLevel = Logger.Level(name: try env.choice("LOG_LEVEL")) else {
+        // Any case, as before: the logger's own parser decides.
+        guard let logLevel = Logger.Level(name: try env.required("LOG_LEVEL")) else {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
 

@@ -13,7 +13,7 @@ public enum SettingsTable {
         .init("ENVIRONMENT", .choice(["local", "staging", "production"]), default: "local",
               "Deployment; `local` allows the built-in development secrets and mock provider.", readBy: all),
         .init("LOG_LEVEL", .choice(["debug", "info", "warning", "warn", "error"]), default: "info",
-              "Lowest level logged (JSON lines on stdout).", readBy: all),
+              "Lowest level logged (JSON lines on stdout); any case.", readBy: all),
         .init("CONFIG_PATH", .text, computed: "the built-in business config",
               "Business config JSON (prices, rewards, products); re-read when it changes.",
               readBy: [.apiGateway, .webhookWorker, .rewardWorker]),
