@@ -28,13 +28,13 @@ public enum ProcessBootstrap {
     /// Runs the process to its end; never returns.
     public static func main(_ definition: Definition) async -> Never {
         Signals.ignoreSIGPIPE()
-        let code = await run(definition, arguments: Array(CommandLine.arguments.dropFirst()),
-                             environment: ProcessInfo.processInfo.environment)
+        // nil: Settings.load reads the process environment its own way (one place for it).
+        let code = await run(definition, arguments: Array(CommandLine.arguments.dropFirst()), environment: nil)
         exit(code.rawValue)
     }
 
     /// ``main(_:)`` without the exit, for tests.
-    public static func run(_ definition: Definition, arguments: [String], environment: [String: String]) async -> ExitCode {
+    public static func run(_ definition: Definition, arguments: [String], environment: [String: String]?) async -> ExitCode {
         let interface = definition.interface
         let name = interface.executable.rawValue
         let invocation: Invocation
