@@ -32,7 +32,7 @@ esac
 eval "$(scripts/stack env)"
 export REDIS_DB=$REDIS_DB_BENCH
 export ENVIRONMENT=local LOG_LEVEL=warning MIGRATE_ON_START=true
-export WEBHOOK_WORKER_CONSUMER=bench REVENUECAT_WEBHOOK_SECRET=bench-secret
+export WEBHOOK_WORKER_CONSUMER=bench
 export METRICS_PORT=0
 unset SNOWFLAKE_NODE_ID CONFIG_PATH
 
@@ -160,7 +160,7 @@ pids+=("$gateway")
 probe=""
 for _ in $(seq 1 100); do
   probe=$(curl -s -m 2 -X POST "http://127.0.0.1:$port/api/v1/subscription/webhook" \
-    -H "Authorization: Bearer bench-secret" -H "Content-Type: application/json" \
+    -H "Authorization: Bearer $REVENUECAT_WEBHOOK_SECRET" -H "Content-Type: application/json" \
     -d '{"api_version":"1.0","event":{"id":"bench-probe","type":"TEST","event_timestamp_ms":1}}' 2>/dev/null || true)
   case "$probe" in *received*) break ;; esac
   kill -0 "$gateway" 2>/dev/null || break
@@ -182,7 +182,7 @@ function request()
     ',"app_user_id":"' .. u .. '","aliases":[],"product_id":"weekly_001","purchased_at_ms":' .. (1800000000000 + counter) ..
     ',"expiration_at_ms":' .. (1800604800000 + counter) .. ',"transaction_id":"' .. id .. '","environment":"PRODUCTION","store":"APP_STORE"}}'
   return wrk.format("POST", "/api/v1/subscription/webhook",
-    {["Authorization"] = "Bearer bench-secret", ["Content-Type"] = "application/json"}, body)
+    {["Authorization"] = "Bearer $REVENUECAT_WEBHOOK_SECRET", ["Content-Type"] = "application/json"}, body)
 end
 LUA
     echo "bench: gateway accept rate (wrk, ${WRK_SECONDS}s)…" >&2

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GalleyCore
 import GalleyRedis
 import GalleyStorage
@@ -63,20 +60,8 @@ enum EmojiWorkerApp {
         guard let apiKey = settings.dashScope.apiKey, !apiKey.isEmpty else {
             throw ConfigurationError.missing("DASHSCOPE_API_KEY")
         }
-        // Several sessions: FoundationNetworking serializes each one on a single queue.
-        let sessions = max(2, min(16, ProcessInfo.processInfo.activeProcessorCount * 2))
-        let provider = RoundRobinEmojiProvider(count: sessions) { _ in
-            let session = URLSessionConfiguration.default
-            session.httpMaximumConnectionsPerHost = max(8, min(config.concurrency / sessions + 1, 128))
-            // DashScope answers are never cached and set no cookies: skipping both saves work on every poll.
-            session.requestCachePolicy = .reloadIgnoringLocalCacheData
-            session.urlCache = nil
-            session.httpShouldSetCookies = false
-            session.httpCookieAcceptPolicy = .never
-            session.httpCookieStorage = nil
-            return DashScopeClient(configuration: .init(baseURL: settings.dashScope.baseURL, apiKey: apiKey),
-                                   session: URLSession(configuration: session))
-        }
+        // One libcurl multi handle serves every generation in flight (docs/architecture.md).
+        let provider = DashScopeClient(configuration: .init(baseURL: settings.dashScope.baseURL, apiKey: apiKey))
         return (provider, SubmitRateLimiter(redis: redis, apiKey: apiKey, ratePerSecond: config.submitRatePerSecond))
     }
 }

@@ -33,8 +33,14 @@ struct APIError: Error, Sendable, CustomStringConvertible {
 
     // MARK: - 4xx
 
-    static let notAuthenticated = APIError(code: 401000, status: 401, message: "Could not validate credentials",
-                                           headers: [("WWW-Authenticate", "Bearer")])
+    /// No `Authorization` header, or no credentials after the scheme (FastAPI 0.115's `HTTPBearer`).
+    static let notAuthenticated = APIError(code: 403000, status: 403, message: "Not authenticated")
+    /// A scheme other than Bearer (`Basic ...`), as `HTTPBearer` answered it.
+    static let invalidAuthenticationScheme = APIError(code: 403000, status: 403, message: "Invalid authentication credentials")
+    /// A bearer token that is not a valid HS256 JWT for this key with a usable `sub`.
+    static let invalidCredentials = APIError(code: 401000, status: 401, message: "Could not validate credentials")
+    /// A valid token whose user no longer exists.
+    static let authenticatedUserGone = APIError(code: 401000, status: 401, message: "User not found")
     static let webhookUnauthorized = APIError(code: 401001, status: 401, message: "Unauthorized")
     static let invalidWebhookPayload = APIError(code: 400001, status: 400, message: "Invalid webhook payload")
     static let missingEventIDOrType = APIError(code: 400002, status: 400, message: "Missing event id/type")
@@ -58,6 +64,9 @@ struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(code: 405000, status: 405, message: "Method Not Allowed",
                  headers: [("Allow", allowed.joined(separator: ", "))])
     }
+
+    /// A body FastAPI could not read as text (not UTF-8): its 400, in the envelope.
+    static let unreadableBody = APIError(code: 400000, status: 400, message: "There was an error parsing the body")
 
     /// 400101: the face check did not pass (the provider's message when it gave one).
     static func detectFailed(_ message: String?) -> APIError {

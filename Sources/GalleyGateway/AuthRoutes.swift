@@ -19,17 +19,19 @@ enum AuthRoutes {
 
     @Sendable static func login(_ context: RequestContext) throws -> HTTPResponse {
         let services = context.services
-        try services.rateLimiter.check(.login, who: context.request.remoteAddress,
-                                       limit: services.settings.rateLimits.loginPerMinute, now: context.now)
-        var body = try Validation.body(of: context.request)
+        let limits = services.settings.rateLimits
+        try services.rateLimiter.check(.loginAddress, who: context.clientAddress, limit: limits.loginPerAddressPerMinute, now: context.now)
+        var body = try Validation.model(RequestBody.decode(context.request))
         let deviceID = body.string("device_id", minLength: 1, maxLength: 128)
         try body.finish()
+        try services.rateLimiter.check(.login, who: deviceID, limit: limits.loginPerMinute, now: context.now)
 
         // Most logins are of a known device: one read, no transaction.
         if let known = try services.postgres.withConnection({ try UserRecord.load(deviceID: deviceID, on: $0) }) {
             return Envelope.ok(tokenData(for: known, context: context))
         }
-        let user = try services.postgres.withTransaction { connection -> UserRecord in
+        // A new id per attempt: one minted by another process (the original's node 0) is retried.
+        let user = try IDCollision.retrying { try services.postgres.withTransaction { connection -> UserRecord in
             let newID = services.ids.next()
             let inserted = try connection.query(
                 """
@@ -49,7 +51,7 @@ enum AuthRoutes {
             }
             guard let user = try UserRecord.load(id: userID, on: connection) else { throw APIError.userNotFound }
             return user
-        }
+        } }
         return Envelope.ok(tokenData(for: user, context: context))
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GalleyCore
 import GalleyPostgres
 import GalleyRedis
@@ -7,11 +8,23 @@ import GalleyRuntime
 import GalleyEmoji
 import GalleyWebhooks
 
-/// `/api/v1/docs`: a page for people that renders `openapi.json` with a little inline
-/// script. No CDN, no external fonts or scripts: it works on a machine with no internet.
-/// It can also send requests (with a bearer token) to this same gateway.
+/// `/docs`, `/redoc` and `/api/v1/docs`: a page for people that renders the OpenAPI
+/// document with a little inline script. No CDN, no external fonts or scripts: it works
+/// on a machine with no internet. It can also send requests (with a bearer token) to
+/// this same gateway.
 enum DocsPage {
-    static let html = #"""
+    /// The page titled as the original titled its pages (`<PROJECT_NAME> - Swagger UI`).
+    static func html(title: String) -> String {
+        template.replacingOccurrences(of: "<title>Galley API</title>", with: "<title>\(escape(title))</title>")
+    }
+
+    /// Text safe inside HTML.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static let template = #"""
     <!doctype html>
     <html lang="en">
     <head>
@@ -175,7 +188,7 @@ enum DocsPage {
         }
       }
     };
-    fetch("openapi.json").then((r) => r.json()).then((json) => { spec = json; render(); })
+    fetch("/api/v1/openapi.json").then((r) => r.json()).then((json) => { spec = json; render(); })
       .catch((e) => { document.getElementById("intro").textContent = "Could not load openapi.json: " + e; });
     </script>
     </body>

@@ -41,12 +41,13 @@ enum EmojiCreation {
 
     @Sendable static func create(_ context: RequestContext) throws -> HTTPResponse {
         let services = context.services
+        let decoded = try RequestBody.decode(context.request)
         // The token's user id, without a read: the task insert below is the existence
         // check (its foreign key), which saves a round trip on the busiest route.
         let userID = try context.authenticatedUserID()
         try services.rateLimiter.check(.create, who: String(userID), limit: services.settings.rateLimits.createPerMinute,
                                        now: context.now)
-        let request = try parse(context)
+        let request = try parse(context, body: decoded)
         let requestHash = request.hash
 
         if let key = request.idempotencyKey,
@@ -55,9 +56,11 @@ enum EmojiCreation {
         }
 
         let detectResult: JSONValue
-        if let faceBox = request.faceBox, let extBox = request.extBox {
+        // A missing or empty box means "detect first", as the original read it.
+        if let faceBox = request.faceBox, let extBox = request.extBox, !faceBox.isEmpty, !extBox.isEmpty {
             detectResult = FaceDetector.detectResult(faceBox: faceBox, extBox: extBox, raw: nil)
         } else {
+            try context.meter(.detect, userID: userID)
             let detection = try FaceDetector.detect(imageURL: request.imageURL, provider: services.provider)
             guard detection.passed, let faceBox = detection.faceBox, let extBox = detection.extBox else {
                 throw APIError.detectFailed(detection.errorMessage)
@@ -66,18 +69,21 @@ enum EmojiCreation {
         }
 
         let cost = services.config.current.emojiCost
-        let taskID = services.ids.next()
-        let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
-            ("task_id", String(taskID)),
-            ("user_id", String(userID)),
-            ("image_url", request.imageURL),
-            ("driven_id", request.drivenID),
-            ("detect_result", JSONWriter.string(detectResult)),
-        ])
         let storedHash: String? = request.idempotencyKey == nil ? nil : requestHash
         let task: EmojiTaskRecord
+        let outbox: OutboxEntry
         do {
-            task = try services.postgres.withTransaction { connection -> EmojiTaskRecord in
+          // Fresh ids per attempt: an id another process minted is retried (IDCollision).
+          (task, outbox) = try IDCollision.retrying { () throws -> (EmojiTaskRecord, OutboxEntry) in
+            let taskID = services.ids.next()
+            let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
+                ("task_id", String(taskID)),
+                ("user_id", String(userID)),
+                ("image_url", request.imageURL),
+                ("driven_id", request.drivenID),
+                ("detect_result", JSONWriter.string(detectResult)),
+            ])
+            let task = try services.postgres.withTransaction { connection -> EmojiTaskRecord in
                 let created = try connection.query(
                     """
                     INSERT INTO emoji_tasks (id, user_id, driven_id, source_image_url, detect_result, status, points_cost,
@@ -97,8 +103,10 @@ enum EmojiCreation {
                 try outbox.insert(on: connection)
                 return EmojiTaskRecord(id: taskID, status: "pending", pointsCost: cost, createdAt: createdAt)
             }
+            return (task, outbox)
+          }
         } catch let error as PostgresError where error.isForeignKeyViolation {
-            throw APIError.notAuthenticated  // a valid token whose user is gone
+            throw APIError.authenticatedUserGone  // a valid token whose user is gone
         } catch let error as PostgresError where error.isUniqueViolation && error.constraint == idempotencyIndex {
             // Another request with this key committed first; this one charged nothing.
             guard let key = request.idempotencyKey,
@@ -111,8 +119,8 @@ enum EmojiCreation {
     }
 
     /// The body and the `Idempotency-Key` header (1–128 characters).
-    static func parse(_ context: RequestContext) throws(APIError) -> Request {
-        var body = try Validation.body(of: context.request)
+    static func parse(_ context: RequestContext, body decoded: RequestBody) throws(APIError) -> Request {
+        var body = try Validation.model(decoded)
         let imageURL = body.string("image_url", minLength: 1, maxLength: 1024)
         let drivenID = body.string("driven_id", minLength: 1, maxLength: 64)
         let faceBox = body.optionalIntList("face_bbox")
@@ -124,7 +132,8 @@ enum EmojiCreation {
             if length == 0 || length > 128 {
                 issues.append(ValidationIssue(
                     type: length == 0 ? "string_too_short" : "string_too_long", loc: ["header", "idempotency-key"],
-                    msg: length == 0 ? "String should have at least 1 character" : "String should have at most 128 characters"))
+                    msg: length == 0 ? "String should have at least 1 character" : "String should have at most 128 characters",
+                    input: .string(key), ctx: length == 0 ? ["min_length": 1] : ["max_length": 128]))
             }
         }
         if !issues.isEmpty { throw .validation(issues) }

@@ -12,8 +12,9 @@ import GalleyWebhooks
 /// The emoji routes: direct-upload credentials, detect, create (``EmojiCreation``), a
 /// task, the history, and delete (cancel + refund while pending).
 ///
-/// A deleted (hidden) task leaves the history but stays readable by id, so an app that
-/// still polls it sees how it ended.
+/// A deleted task is hidden, not removed (the worker may still finish it, and the
+/// ledger keeps pointing at it), but answers 404101 everywhere, as the original's
+/// deleted row did.
 enum EmojiRoutes {
     static let imageExtensions = ["jpg", "jpeg", "png", "webp"]
 
@@ -44,11 +45,13 @@ enum EmojiRoutes {
 
     @Sendable static func upload(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
-        let ext = context.request.query["ext"]?.lowercased() ?? "jpg"
+        try context.meter(.upload, userID: userID)
+        let given = Pagination.queryParameters(context.request.rawQuery)["ext"]
+        let ext = given?.lowercased() ?? "jpg"
         guard imageExtensions.contains(ext) else {
             throw APIError.validation([ValidationIssue(
                 type: "enum", loc: ["query", "ext"], msg: "Input should be \(Validation.alternatives(imageExtensions))",
-                ctx: ["expected": .string(Validation.alternatives(imageExtensions))])])
+                input: .string(given ?? ""), ctx: ["expected": .string(Validation.alternatives(imageExtensions))])])
         }
         guard let storage = context.services.storage else { throw APIError.storageNotConfigured }
         let key = try uploadKey(userID: userID, ext: ext, context: context)
@@ -64,8 +67,9 @@ enum EmojiRoutes {
     /// checked by the provider. Does not charge.
     @Sendable static func detect(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
+        try context.meter(.detect, userID: userID)
         guard let file = context.request.formPart("file") else {
-            throw APIError.validation([.missing(["body", "file"])])
+            throw APIError.validation([.missing(["body", "file"], input: .null)])
         }
         guard let filename = file.filename, !filename.isEmpty else { throw APIError.noFilename }
         let ext = filename.split(separator: ".").count > 1 ? (filename.split(separator: ".").last.map { $0.lowercased() } ?? "") : ""
@@ -89,14 +93,17 @@ enum EmojiRoutes {
 
     // MARK: - Tasks
 
-    /// The `{task_id}` path parameter; not an integer is FastAPI's 422.
+    /// The `{task_id}` path parameter; not an integer is FastAPI's 422 (with the raw
+    /// text as `input`). One beyond 64 bits names no task: 404101 (the original failed
+    /// on it with a bare 500).
     static func taskID(_ context: RequestContext) throws(APIError) -> Int64 {
         let text = context.parameter("task_id")
-        guard let id = Int64(text) else {
+        guard let id = Validation.laxInteger(text, saturating: true) else {
             throw .validation([ValidationIssue(
                 type: "int_parsing", loc: ["path", "task_id"],
-                msg: "Input should be a valid integer, unable to parse string as an integer")])
+                msg: "Input should be a valid integer, unable to parse string as an integer", input: .string(text))])
         }
+        guard id != .max, id != .min else { throw .taskNotFound }
         return id
     }
 
@@ -105,7 +112,9 @@ enum EmojiRoutes {
         let id = try taskID(context)
         let task = try context.services.postgres.withConnection { connection in
             try connection.query(
-                "SELECT \(EmojiTaskRecord.selectColumns) FROM emoji_tasks WHERE id = $1 AND user_id = $2", [id, userID]
+                """
+                SELECT \(EmojiTaskRecord.selectColumns) FROM emoji_tasks WHERE id = $1 AND user_id = $2 AND hidden_at IS NULL
+                """, [id, userID]
             ).first.map(EmojiTaskRecord.init(row:))
         }
         guard let task else { throw APIError.taskNotFound }
@@ -114,7 +123,7 @@ enum EmojiRoutes {
 
     @Sendable static func history(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
-        let pagination = try Pagination(query: context.request.query)
+        let pagination = try Pagination(request: context.request)
         let (items, count) = try context.services.postgres.withConnection { connection -> ([JSONValue], Int) in
             let items = try connection.query(
                 """
@@ -140,7 +149,9 @@ enum EmojiRoutes {
         let services = context.services
         try services.postgres.withTransaction { connection in
             guard let row = try connection.query(
-                "SELECT status, points_cost FROM emoji_tasks WHERE id = $1 AND user_id = $2 FOR UPDATE", [id, userID]
+                """
+                SELECT status, points_cost FROM emoji_tasks WHERE id = $1 AND user_id = $2 AND hidden_at IS NULL FOR UPDATE
+                """, [id, userID]
             ).first else { throw APIError.taskNotFound }
             let status = try row.decode(String.self, "status")
             let cost = try row.decode(Int.self, "points_cost")

@@ -30,13 +30,31 @@ public enum GatewayProcess {
         }
         let services = GatewayServices(settings: settings, postgres: runtime.postgres, redis: runtime.redis, ids: ids,
                                        config: config, storage: storage, provider: Startup.provider(settings), logger: runtime.logger)
-        let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: GatewayResponder(services: services))
+        let responder = GatewayResponder(services: services)
         let relay = OutboxRelay(postgres: runtime.postgres, redis: runtime.redis, publisher: services.outbox)
-        return [
-            OutboxRelayService(relay: relay, publisher: services.outbox),
-            HTTPServerService("http server (PORT)", server: server, drainDeadline: settings.shutdownDeadline) { server in
-                GatewayMetrics.register(server: server)
-            },
-        ]
+        var running: [any Service] = [OutboxRelayService(relay: relay, publisher: services.outbox)]
+        // INTERNAL_PORT set: /metrics and /ready answer only there, not on the API port (issue 12).
+        var apiResponder: any HTTPResponder = responder
+        if let internalPort = settings.http.internalPort {
+            var configuration = Startup.serverConfiguration(settings)
+            configuration.host = settings.http.internalHost
+            configuration.port = internalPort
+            configuration.threads = 1
+            configuration.handlerThreads = 2
+            let internalServer = HTTPServer(configuration: configuration, responder: FilteredResponder.internal(responder))
+            apiResponder = FilteredResponder.api(responder)
+            let logger = runtime.logger
+            running.append(HTTPServerService("internal endpoints (INTERNAL_PORT)", server: internalServer,
+                                             drainDeadline: .seconds(1)) { server in
+                logger.info("internal endpoints on their own address", [
+                    "host": settings.http.internalHost, "port": String(server.port),
+                ])
+            })
+        }
+        let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: apiResponder)
+        running.append(HTTPServerService("http server (PORT)", server: server, drainDeadline: settings.shutdownDeadline) { server in
+            GatewayMetrics.register(server: server)
+        })
+        return running
     }
 }

@@ -22,7 +22,7 @@ final class GatewayResponder: HTTPResponder {
     let router: Router
     let services: GatewayServices
     let cors: CORSPolicy
-    private let requestIDs = RequestIDs()
+    let requestIDs = RequestIDs()
     private let unmatched: [String: RouteMetrics]
 
     init(services: GatewayServices) {
@@ -55,7 +55,7 @@ final class GatewayResponder: HTTPResponder {
     // MARK: - HTTPResponder
 
     func bodyLimit(method: String, path: String) -> Int {
-        let normalized = Router.normalize(path)
+        let normalized = path
         if method == "POST" && normalized == "/api/v1/emoji/detect" {
             return GatewayResponder.fileLimit + GatewayResponder.multipartOverhead
         }
@@ -73,9 +73,9 @@ final class GatewayResponder: HTTPResponder {
         var metrics: RouteMetrics
         var response: HTTPResponse
 
-        if cors.isEnabled && cors.isPreflight(request), let preflight = cors.preflight(request) {
+        if cors.isEnabled && cors.isPreflight(request) {
             metrics = unmatched["OPTIONS"] ?? RouteMetrics(route: "unmatched", method: "OPTIONS")
-            response = preflight
+            response = cors.preflight(request)
         } else {
             switch router.route(method: request.method, path: request.path) {
             case .matched(let route, let parameters):
@@ -89,6 +89,9 @@ final class GatewayResponder: HTTPResponder {
             case .methodNotAllowed(let allowed):
                 metrics = unmatchedMetrics(request.method)
                 response = Envelope.response(for: .methodNotAllowed(allowed: allowed))
+            case .redirect(let path):
+                metrics = unmatchedMetrics(request.method)
+                response = SlashRedirect.response(to: path, for: request)
             case .notFound:
                 metrics = unmatchedMetrics(request.method)
                 response = Envelope.response(for: .notFound)
@@ -116,9 +119,9 @@ final class GatewayResponder: HTTPResponder {
     }
 
     /// X-Request-Id and, for an allowed Origin, the CORS headers.
-    private func finish(_ response: inout HTTPResponse, request: HTTPRequest, requestID: String) {
+    func finish(_ response: inout HTTPResponse, request: HTTPRequest, requestID: String) {
         response.headers.append(("X-Request-Id", requestID))
-        if cors.isEnabled, let origin = request.headers["Origin"], cors.allows(origin) {
+        if cors.isEnabled, !cors.isPreflight(request), let origin = request.headers["Origin"] {
             response.headers.append(contentsOf: cors.responseHeaders(origin: origin))
         }
     }
@@ -128,12 +131,14 @@ final class GatewayResponder: HTTPResponder {
             if mapped.status >= 500 {
                 services.logger.warning("request failed", [
                     "request_id": requestID, "route": route, "code": String(mapped.code), "error": String(reflecting: error),
+                    "client": services.clientAddress(of: request),
                 ])
             }
             return Envelope.response(for: mapped)
         }
         services.logger.error("unhandled error", [
             "request_id": requestID, "route": route, "method": request.method, "error": String(reflecting: error),
+            "client": services.clientAddress(of: request),
         ])
         return Envelope.response(for: .internalError)
     }

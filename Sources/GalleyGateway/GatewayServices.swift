@@ -35,7 +35,7 @@ final class GatewayServices: Sendable {
         self.postgres = postgres
         self.redis = redis
         self.ids = ids
-        self.signer = JWTSigner(secret: settings.auth.secretKey)
+        self.signer = JWTSigner(secret: settings.auth.secretKey, previousSecrets: settings.auth.previousSecretKeys)
         self.config = config
         self.storage = storage
         self.localStorage = storage as? LocalObjectStorage

@@ -14,11 +14,11 @@ import GalleyWebhooks
 enum HealthRoutes {
     static func register(in router: inout Router) {
         for prefix in ["/api/v1", ""] {
-            router.add("GET", prefix + "/health", inline: true, health)
-            router.add("GET", prefix + "/ready", ready)
+            router.add("GET", prefix + "/health", inline: true, allowsHead: true, health)
+            router.add("GET", prefix + "/ready", allowsHead: true, ready)
         }
         router.add("GET", "/api/v1/utils/health-check/", inline: true, healthCheck)
-        router.add("GET", "/metrics", inline: true, metrics)
+        router.add("GET", "/metrics", inline: true, allowsHead: true, metrics)
     }
 
     private static let healthBody = Envelope.successBody(["status": "ok"])

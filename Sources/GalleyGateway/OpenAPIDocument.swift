@@ -23,10 +23,11 @@ enum OpenAPIDocument {
         (400002, 400, "Missing event id/type (webhook) / Invalid file type (detect)"),
         (400003, 400, "File too large (detect, over 10 MB)"),
         (400101, 400, "Image detect failed (or the provider's message)"),
-        (401000, 401, "Could not validate credentials"),
+        (400000, 400, "There was an error parsing the body (a JSON body that is not UTF-8)"),
+        (401000, 401, "Could not validate credentials (bad token) / User not found (the token's user is gone)"),
         (401001, 401, "Unauthorized (webhook Authorization wrong)"),
         (402001, 400, "Insufficient points (HTTP 400, as the original)"),
-        (403000, 403, "Invalid or expired upload signature (local storage PUT)"),
+        (403000, 403, "Not authenticated (no bearer credentials) / Invalid authentication credentials (a scheme other than Bearer) / Invalid or expired upload signature (local storage PUT)"),
         (404000, 404, "Not Found"),
         (404001, 404, "User not found"),
         (404101, 404, "Task not found"),
@@ -51,7 +52,9 @@ enum OpenAPIDocument {
     static let string: JSONValue = ["type": "string"]
     static let integer: JSONValue = ["type": "integer", "format": "int64"]
     static let boolean: JSONValue = ["type": "boolean"]
-    static let dateTime: JSONValue = ["type": "string", "format": "date-time", "examples": ["2026-11-21T09:30:00.123Z"]]
+    /// pydantic v2's form: UTC `Z`, six fraction digits, none when the microsecond is 0.
+    static let dateTime: JSONValue = ["type": "string", "format": "date-time",
+                                      "examples": ["2026-11-21T09:30:00.123456Z", "2026-11-21T09:30:00Z"]]
     static func nullable(_ schema: JSONValue) -> JSONValue { ["anyOf": [schema, ["type": "null"]]] }
     static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
 
@@ -96,7 +99,8 @@ enum OpenAPIDocument {
 
     static func responses(for operation: Operation) -> JSONValue {
         var codes = operation.errors
-        if operation.auth == .bearer { codes.append(401000) }
+        if operation.auth == .bearer { codes += [401000, 403000] }
+        if operation.body != nil { codes += [400000, 422000] }
         codes += [405000, 500000]
         var byStatus: [Int: [(Int, String)]] = [:]
         for code in Set(codes) {
@@ -111,7 +115,8 @@ enum OpenAPIDocument {
             for (code, message) in entries {
                 examples[String(code)] = ["value": [
                     "code": .int(Int64(code)), "message": .string(message),
-                    "data": code == 422000 ? ["errors": [["type": "missing", "loc": ["body", "device_id"], "msg": "Field required"]]] : nil,
+                    "data": code == 422000
+                        ? ["errors": [["type": "missing", "loc": ["body", "device_id"], "msg": "Field required", "input": [:]]]] : nil,
                 ]]
             }
             let schema = status == 422 ? ref("ValidationErrorResponse") : ref("ErrorResponse")
@@ -186,7 +191,7 @@ enum OpenAPIDocument {
                       body: json(ref("CreateEmojiRequest")), success: json(envelope(ref("EmojiTask"))),
                       errors: [400101, 402001, 409001, 413000, 422000, 429000, 500101, 502102, 503000]),
             Operation(method: "get", path: "/api/v1/emoji/task/{task_id}", tag: "emoji", summary: "One task",
-                      description: "The caller's task; another user's is 404101. A deleted (hidden) task is still readable by id.",
+                      description: "The caller's task; another user's, or a deleted one, is 404101.",
                       parameters: [path("task_id", integer, description: "Task id")],
                       success: json(envelope(ref("EmojiTask"))), errors: [404101, 422000, 503000]),
             Operation(method: "delete", path: "/api/v1/emoji/task/{task_id}", tag: "emoji", summary: "Delete a task",
@@ -198,10 +203,10 @@ enum OpenAPIDocument {
                       description: "The caller's tasks, newest first, without deleted ones.",
                       parameters: pageParameters, success: json(envelope(list("EmojiTask"))), errors: [422000, 503000]),
             Operation(method: "get", path: "/api/v1/subscription/status", tag: "subscription", summary: "VIP status",
-                      description: "is_vip is false once a dated plan's expiry has passed.",
+                      description: "is_vip is false once a dated (weekly) plan's vip_expire_time has passed.",
                       success: json(envelope(ref("SubscriptionStatus"))), errors: [503000]),
             Operation(method: "post", path: "/api/v1/subscription/webhook", tag: "subscription", summary: "RevenueCat webhook",
-                      description: "Authorization equal to REVENUECAT_WEBHOOK_SECRET, raw or as Bearer <secret>. The raw event is stored and enqueued (webhook_events) before answering; the WebhookWorker applies it. 4xx only when a retry cannot help; anything else is stored and answered 200. A known event.id answers duplicate.",
+                      description: "The body must be a JSON object (422 first, as the original). Authorization exactly equal to REVENUECAT_WEBHOOK_SECRET or to `Bearer <secret>`. The raw event is stored and enqueued (webhook_events) before answering; the WebhookWorker applies it. 4xx only when a retry cannot help; anything else is stored and answered 200. A known event.id answers duplicate.",
                       auth: .webhook, body: json(ref("WebhookRequest")), success: json(envelope(ref("WebhookReceived"))),
                       errors: [400001, 400002, 401001, 413000, 503000]),
             Operation(method: "post", path: "/api/v1/order/create", tag: "order", summary: "Open an order",
@@ -230,6 +235,12 @@ enum OpenAPIDocument {
                       description: "OpenAPI 3.1.", auth: .none, success: json(["type": "object"])),
             Operation(method: "get", path: "/api/v1/docs", tag: "docs", summary: "API docs page",
                       description: "A self-contained page rendering this document.", auth: .none,
+                      success: ["text/html": ["schema": string]]),
+            Operation(method: "get", path: "/docs", tag: "docs", summary: "API docs page (the original's address)",
+                      description: "The same offline page, titled `<PROJECT_NAME> - Swagger UI` as the original's.", auth: .none,
+                      success: ["text/html": ["schema": string]]),
+            Operation(method: "get", path: "/redoc", tag: "docs", summary: "API docs page (the original's ReDoc address)",
+                      description: "The same offline page, titled `<PROJECT_NAME> - ReDoc` as the original's.", auth: .none,
                       success: ["text/html": ["schema": string]]),
             Operation(method: "get", path: "/metrics", tag: "health", summary: "Prometheus metrics",
                       description: "Text format 0.0.4: galley_http_requests_total{route,method,status}, galley_http_request_duration_seconds{route,method}, pool and outbox gauges.",
@@ -267,8 +278,9 @@ enum OpenAPIDocument {
                 ("type", ["type": "string", "examples": ["missing", "string_too_long", "json_invalid"]]),
                 ("loc", array(["anyOf": [["type": "string"], ["type": "integer"]]])),
                 ("msg", string),
-                ("ctx", ["type": "object"]),
-            ], required: ["type", "loc", "msg"])),
+                ("input", ["description": "The offending value as received: the raw string of a query or path parameter, the whole body object for a missing body field, null for a missing body"]),
+                ("ctx", ["type": "object", "description": "Only where pydantic gives one (min_length, max_length, ge, le, expected, error)"]),
+            ], required: ["type", "loc", "msg", "input"], description: "One pydantic v2 error as FastAPI sent it (no url)")),
             ("ValidationErrorResponse", object([
                 ("code", ["type": "integer", "const": 422000]), ("message", string),
                 ("data", object([("errors", array(ref("ValidationIssue")))])),
@@ -333,8 +345,8 @@ enum OpenAPIDocument {
                 ("product_id", ["type": "string", "minLength": 1, "maxLength": 64]),
                 ("quantity", ["type": "integer", "minimum": 1, "maximum": 100000, "default": 1]),
                 ("amount", ["anyOf": [["type": "number"], ["type": "string"]], "default": "0.00",
-                            "description": "Decimal, at most 2 places, 0 to 99999999.99"]),
-                ("currency", ["type": "string", "minLength": 1, "maxLength": 8, "default": "USD"]),
+                            "description": "A decimal in any precision, sign included; stored in NUMERIC(10,2), which rounds it (\"19.999\" → \"20.00\"); more than 8 digits before the point is 422 decimal_whole_digits"]),
+                ("currency", ["type": "string", "maxLength": 8, "default": "USD"]),
             ], required: ["product_type", "product_id"])),
             ("Order", object([
                 ("order_no", string), ("product_type", ["type": "string", "enum": ["points_pack", "subscription"]]),
@@ -381,7 +393,8 @@ enum OpenAPIDocument {
                 "version": "1.0.0",
                 "description": .string("""
                     Drop-in for the PicKitchen FastAPI service. Every answer is {"code","message","data"}; code 0 and \
-                    message "success" on success. Ids are Snowflake integers, datetimes ISO 8601 UTC. Every answer \
+                    message "success" on success. Ids are Snowflake integers; datetimes are pydantic v2's ISO 8601 UTC \
+                    (`2026-11-21T09:30:00.123456Z`, no fraction when the microsecond is 0). Every answer \
                     carries X-Request-Id. Error codes: \
                     \(errorCodes.map { "\($0.code) (HTTP \($0.status)) \($0.message)" }.joined(separator: "; ")).
                     """),

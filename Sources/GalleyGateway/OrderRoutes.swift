@@ -18,28 +18,40 @@ enum OrderRoutes {
         router.add("GET", "/api/v1/order/{order_no}", get)
     }
 
+    /// Body decoded before auth, fields validated after (FastAPI's order). `amount` is
+    /// stored in `NUMERIC(10,2)`, which rounds it; a value too large for it is a 422
+    /// here (the original failed with a bare 500).
     @Sendable static func create(_ context: RequestContext) throws -> HTTPResponse {
+        let decoded = try RequestBody.decode(context.request)
         let userID = try context.user().id
-        var body = try Validation.body(of: context.request)
+        var body = try Validation.model(decoded)
         let productType = body.oneOf("product_type", ["points_pack", "subscription"])
         let productID = body.string("product_id", minLength: 1, maxLength: 64)
         let quantity = body.int("quantity", default: 1, in: 1...100_000)
-        let amount = body.decimal("amount", default: "0.00", places: 2, maxDigits: 10)
-        let currency = body.string("currency", default: "USD", minLength: 1, maxLength: 8)
+        let amount = body.decimal("amount", default: "0.00")
+        let currency = body.string("currency", default: "USD", maxLength: 8)
         try body.finish()
 
         // The original's order number: o_<user id>_<unix seconds>_<12 hex>.
         let orderNo = "o_\(userID)_\(Int64(context.now.timeIntervalSince1970))_\(Crypto.hex(Crypto.randomBytes(6)))"
-        let order = try context.services.postgres.withConnection { connection -> OrderRecord? in
-            try connection.query(
-                """
-                INSERT INTO orders (id, user_id, order_no, product_type, product_id, quantity, amount, currency, status,
-                                    created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, 'pending', $9, $9)
-                RETURNING \(OrderRecord.selectColumns)
-                """,
-                [context.services.ids.next(), userID, orderNo, productType, productID, quantity, amount, currency, context.now]
-            ).first.map(OrderRecord.init(row:))
+        let order: OrderRecord?
+        do {
+            order = try IDCollision.retrying { try context.services.postgres.withConnection { connection -> OrderRecord? in
+                try connection.query(
+                    """
+                    INSERT INTO orders (id, user_id, order_no, product_type, product_id, quantity, amount, currency, status,
+                                        created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, 'pending', $9, $9)
+                    RETURNING \(OrderRecord.selectColumns)
+                    """,
+                    [context.services.ids.next(), userID, orderNo, productType, productID, quantity, amount, currency, context.now]
+                ).first.map(OrderRecord.init(row:))
+            } }
+        } catch let error as PostgresError where error.sqlState == "22003" {
+            throw APIError.validation([ValidationIssue(
+                type: "decimal_whole_digits", loc: ["body", "amount"],
+                msg: "Decimal input should have no more than 8 digits before the decimal point",
+                input: body.raw("amount") ?? .string(amount), ctx: ["whole_digits": 8])])
         }
         guard let order else { throw APIError.internalError }
         return Envelope.ok(order.jsonValue)
@@ -47,7 +59,7 @@ enum OrderRoutes {
 
     @Sendable static func list(_ context: RequestContext) throws -> HTTPResponse {
         let userID = try context.user().id
-        let pagination = try Pagination(query: context.request.query)
+        let pagination = try Pagination(request: context.request)
         let (items, count) = try context.services.postgres.withConnection { connection -> ([JSONValue], Int) in
             let items = try connection.query(
                 """

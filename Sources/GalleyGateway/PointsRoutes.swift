@@ -21,7 +21,7 @@ enum PointsRoutes {
 
     @Sendable static func transactions(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.user()
-        let pagination = try Pagination(query: context.request.query)
+        let pagination = try Pagination(request: context.request)
         let (items, count) = try context.services.postgres.withConnection { connection -> ([JSONValue], Int) in
             let rows = try connection.query(
                 """

@@ -12,9 +12,16 @@ import GalleyWebhooks
 /// EXPIRE in one pipeline), shared by every gateway process. Over the limit is 429000
 /// with `Retry-After` = seconds to the window's end. If Redis is down the limiter lets
 /// requests through and logs: a lost rate limit is better than a lost login.
+///
+/// Limits key on who acts (a device, a user), not on the address alone: a whole
+/// population can share one proxy or NAT address (docs/operations.md).
 struct RateLimiter: Sendable {
     enum Kind: String, Sendable {
+        /// Logins of one `device_id`.
         case login
+        /// Logins from one client address (a generous cap against a flood of new devices).
+        case loginAddress = "login_address"
+        /// Task creations of one user.
         case create
     }
 
@@ -45,6 +52,9 @@ struct RateLimiter: Sendable {
             return
         }
         if count > Int64(limit) {
+            if count == Int64(limit) + 1 {  // once per window and key, not once per refused request
+                logger.info("rate limit reached", ["kind": kind.rawValue, "who": who, "limit": String(limit)])
+            }
             throw .tooManyRequests(retryAfter: Int((window + 1) * 60 - seconds))
         }
     }

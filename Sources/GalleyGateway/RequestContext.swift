@@ -32,33 +32,42 @@ final class RequestContext {
     /// A logger that carries the request id (made on first use: most requests log nothing).
     lazy var logger: Logger = services.logger.with("request_id", requestID)
 
-    /// The caller behind `Authorization: Bearer <jwt>`. Missing, malformed, expired or
-    /// badly signed tokens and users that no longer exist are all 401000 (the contract
-    /// answers a missing header with 401, not FastAPI's 403).
+    /// The caller behind `Authorization: Bearer <jwt>`, with the original's answers:
+    /// 403000 without usable credentials, 401000 "Could not validate credentials" for a
+    /// bad token, 401000 "User not found" for a good token whose user is gone.
     func user() throws -> UserRecord {
         if let authenticated { return authenticated }
         let userID = try authenticatedUserID()
         guard let user = try services.postgres.withConnection({ try UserRecord.load(id: userID, on: $0) }) else {
-            throw APIError.notAuthenticated
+            throw APIError.authenticatedUserGone
         }
         authenticated = user
         return user
     }
 
-    /// The token's user id, without a database read.
+    /// The token's user id, without a database read. The header is split at its first
+    /// space as `HTTPBearer` did (so a second space belongs to the token and fails it).
     func authenticatedUserID() throws(APIError) -> Int64 {
-        guard let header = request.headers["Authorization"] else { throw .notAuthenticated }
-        let parts = header.trimmingWhitespace().split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .notAuthenticated }
-        let token = String(parts[1]).trimmingWhitespace()
+        guard let header = request.headers["Authorization"], !header.isEmpty else { throw .notAuthenticated }
+        let scheme: Substring
+        let credentials: Substring
+        if let space = header.firstIndex(of: " ") {
+            scheme = header[..<space]
+            credentials = header[header.index(after: space)...]
+        } else {
+            scheme = Substring(header)
+            credentials = ""
+        }
+        guard !scheme.isEmpty, !credentials.isEmpty else { throw .notAuthenticated }
+        guard scheme.lowercased() == "bearer" else { throw .invalidAuthenticationScheme }
         let subject: String
         do {
-            subject = try services.signer.verify(token, now: now)
+            subject = try services.signer.verify(String(credentials), now: now)
         } catch {
             logger.debug("token refused", ["reason": "\(error)"])
-            throw .notAuthenticated
+            throw .invalidCredentials
         }
-        guard let userID = Int64(subject), userID > 0 else { throw .notAuthenticated }
+        guard let userID = PythonInt.parse(subject) else { throw .invalidCredentials }
         return userID
     }
 

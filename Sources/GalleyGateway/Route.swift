@@ -27,9 +27,12 @@ struct Route: Sendable {
     let handler: Handler
     /// Answered on libmicrohttpd's own thread (cheap, no I/O).
     let inline: Bool
+    /// `HEAD` is served by this `GET` route. FastAPI's API routes refused it (405), so
+    /// only the pages and Galley's own probes allow it.
+    let allowsHead: Bool
     let metrics: RouteMetrics
 
-    init(method: String, template: String, inline: Bool = false, handler: @escaping Handler) {
+    init(method: String, template: String, inline: Bool = false, allowsHead: Bool = false, handler: @escaping Handler) {
         self.method = method
         self.template = template
         self.segments = Route.split(template).map { part in
@@ -39,13 +42,23 @@ struct Route: Sendable {
         }
         self.handler = handler
         self.inline = inline
+        self.allowsHead = allowsHead && method == "GET"
         self.metrics = RouteMetrics(route: template, method: method)
     }
 
-    /// Path segments without empty ones, so `/a/b/` and `/a/b` are the same path.
+    /// Path segments, empty ones kept: `/a/b/` and `/a/b` are different paths, as they
+    /// were for Starlette (one redirects to the other).
     static func split(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     }
+
+    /// Whether `method` is served by this route.
+    func serves(_ method: String) -> Bool {
+        method == self.method || (method == "HEAD" && allowsHead)
+    }
+
+    /// The `Allow` header's methods for this route.
+    var allowedMethods: [String] { allowsHead ? [method, "HEAD"] : [method] }
 
     /// The parameters when `parts` fits this template, else nil.
     func match(_ parts: [String]) -> [String: String]? {
@@ -55,10 +68,10 @@ struct Route: Sendable {
             case .literal(let text):
                 guard index < parts.count, parts[index] == text else { return nil }
             case .parameter(let name):
-                guard index < parts.count else { return nil }
+                guard index < parts.count, !parts[index].isEmpty else { return nil }
                 parameters[name] = parts[index]
             case .rest(let name):
-                guard index < parts.count else { return nil }
+                guard index < parts.count, !parts[index].isEmpty else { return nil }
                 parameters[name] = parts[index...].joined(separator: "/")
                 return parameters
             }

@@ -1,32 +1,32 @@
 import GalleyCore
-import GalleyPostgres
-import GalleyRedis
 import GalleyHTTP
-import GalleyStorage
-import GalleyRuntime
-import GalleyEmoji
-import GalleyWebhooks
 
 
-/// Finds the route for a method and a path. A path that matches with another method is
-/// 405000 (with `Allow`), a path nothing matches is 404000 "Not Found", as FastAPI answered.
+/// Finds the route for a method and a path the way Starlette's router did for the
+/// original: an exact path match wins; else the first route whose path matches with
+/// another method gives 405000 with that route's `Allow`; else, when the path with its
+/// trailing slash toggled would match, a 307 to it; else 404000.
 struct Router: Sendable {
     enum Outcome {
         case matched(Route, parameters: [String: String])
         case methodNotAllowed(allowed: [String])
+        /// The same path with its trailing slash added or removed.
+        case redirect(path: String)
         case notFound
     }
 
     private(set) var routes: [Route] = []
-    /// Routes without parameters by method, then normalized path: most requests end
-    /// here after two hash lookups instead of a scan.
+    /// Routes without parameters by method, then exact path: most requests end here
+    /// after two hash lookups instead of a scan.
     private var literal: [String: [String: Route]] = [:]
 
     mutating func add(_ route: Route) {
         routes.append(route)
         if route.segments.allSatisfy({ if case .literal = $0 { true } else { false } }) {
-            let path = "/" + Route.split(route.template).joined(separator: "/")
-            if literal[route.method, default: [:]][path] == nil { literal[route.method, default: [:]][path] = route }
+            for method in route.allowsHead ? [route.method, "HEAD"] : [route.method]
+            where literal[method, default: [:]][route.template] == nil {
+                literal[method, default: [:]][route.template] = route
+            }
         }
         // Stable sort: among equally specific templates the first added wins.
         routes = routes.enumerated().sorted { a, b in
@@ -34,30 +34,35 @@ struct Router: Sendable {
         }.map(\.element)
     }
 
-    mutating func add(_ method: String, _ template: String, inline: Bool = false, _ handler: @escaping Route.Handler) {
-        add(Route(method: method, template: template, inline: inline, handler: handler))
+    mutating func add(_ method: String, _ template: String, inline: Bool = false, allowsHead: Bool = false,
+                      _ handler: @escaping Route.Handler) {
+        add(Route(method: method, template: template, inline: inline, allowsHead: allowsHead, handler: handler))
     }
 
-    /// `HEAD` is served by the `GET` route, as Starlette did.
     func route(method: String, path: String) -> Outcome {
-        let wanted = method == "HEAD" ? "GET" : method
-        if let route = literal[wanted]?[Router.normalize(path)] { return .matched(route, parameters: [:]) }
+        if let route = literal[method]?[path] { return .matched(route, parameters: [:]) }
         let parts = Route.split(path)
-        var allowed: [String] = []
+        var partial: Route?
         for route in routes {
             guard let parameters = route.match(parts) else { continue }
-            if route.method == wanted { return .matched(route, parameters: parameters) }
-            if !allowed.contains(route.method) { allowed.append(route.method) }
+            if route.serves(method) { return .matched(route, parameters: parameters) }
+            if partial == nil { partial = route }
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+        if let partial { return .methodNotAllowed(allowed: partial.allowedMethods) }
+        if path != "/" {
+            let toggled = path.hasSuffix("/") ? String(path.dropLast()) : path + "/"
+            let toggledParts = Route.split(toggled)
+            if routes.contains(where: { $0.match(toggledParts) != nil }) { return .redirect(path: toggled) }
+        }
+        return .notFound
     }
 
     /// Whether the route for this method and path is answered inline (no parameters).
     func isInline(method: String, path: String) -> Bool {
-        literal[method == "HEAD" ? "GET" : method]?[Router.normalize(path)]?.inline ?? false
+        literal[method]?[path]?.inline ?? false
     }
 
-    /// `/a/b` for `/a/b/`; paths with empty segments go the slow way (split) and still match.
+    /// `/a/b` for `/a/b/` (body limits look routes up this way; routing itself is exact).
     static func normalize(_ path: String) -> String {
         guard path.utf8.count > 1, path.utf8.last == UInt8(ascii: "/") else { return path }
         var path = Substring(path)

@@ -18,6 +18,8 @@ enum Startup {
             handlerThreads: settings.http.handlerThreads, connectionLimit: settings.http.connectionLimit,
             perIPConnectionLimit: settings.http.perIPConnectionLimit,
             connectionTimeoutSeconds: Int(settings.http.timeout.components.seconds),
-            defaultBodyLimit: GatewayResponder.jsonBodyLimit)
+            defaultBodyLimit: GatewayResponder.jsonBodyLimit,
+            headDeadlineSeconds: Int(settings.http.headDeadline.components.seconds),
+            bodyDeadlineSeconds: Int(settings.http.bodyDeadline.components.seconds))
     }
 }

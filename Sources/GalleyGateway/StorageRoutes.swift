@@ -14,7 +14,7 @@ import GalleyWebhooks
 enum StorageRoutes {
     static func register(in router: inout Router) {
         router.add("PUT", "/api/v1/storage/{key...}", put)
-        router.add("GET", "/api/v1/storage/{key...}", get)
+        router.add("GET", "/api/v1/storage/{key...}", allowsHead: true, get)
     }
 
     static let forbidden = APIError(code: 403000, status: 403, message: "Invalid or expired upload signature")

@@ -9,19 +9,22 @@ import GalleyWebhooks
 
 
 /// Reads a JSON body or a query string field by field and collects every problem the
-/// way FastAPI + pydantic v2 reported them (type, loc, msg), so apps that parse the
-/// original's 422s keep working. Each reader returns a placeholder on a problem;
-/// ``finish()`` throws 422000 when there was any.
+/// way FastAPI + pydantic v2 reported them (type, loc, msg, input, ctx), so apps that
+/// parse the original's 422s keep working. Each reader returns a placeholder on a
+/// problem; ``finish()`` throws 422000 when there was any.
 struct Validation {
     /// `body` or `query`, the first element of every `loc`.
     let location: String
     private let fields: [String: JSONValue]
+    /// What a missing field reports as `input`: the whole body object as received.
+    private let whole: JSONValue
     private(set) var issues: [ValidationIssue] = []
 
-    /// Query parameters (always strings).
+    /// Query parameters (always strings; a repeated name counts with its last value).
     init(query: [String: String]) {
         location = "query"
         fields = query.mapValues { JSONValue.string($0) }
+        whole = .object(JSONObject())
     }
 
     private init(body: JSONObject) {
@@ -29,43 +32,34 @@ struct Validation {
         var map: [String: JSONValue] = [:]
         for entry in body.entries { map[entry.key] = entry.value }
         fields = map
+        whole = .object(body)
     }
 
-    /// The body of a request whose model is a JSON object. A wrong content type, an empty
-    /// body, broken JSON and a non-object are the 422s FastAPI gave for them.
+    /// Decodes and reads the body in one go, for routes with nothing to check in between.
     static func body(of request: HTTPRequest) throws(APIError) -> Validation {
-        try Validation(body: jsonObject(of: request))
+        try model(RequestBody.decode(request))
     }
 
-    /// The parsed JSON object, or the 422 for why there is none.
-    static func jsonObject(of request: HTTPRequest) throws(APIError) -> JSONObject {
-        if let contentType = request.headers["Content-Type"], !isJSONContentType(contentType) {
-            throw .validation([notAnObject()])
-        }
-        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            throw .validation([.missing(["body"])])
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(request.body)
-        } catch {
+    /// The body of a route whose model is a JSON object: no body (or `null`) is
+    /// `missing`, anything but an object is `model_attributes_type`, as pydantic said.
+    static func model(_ body: RequestBody) throws(APIError) -> Validation {
+        guard let value = body.value else { throw .validation([.missing(["body"])]) }
+        guard let object = value.objectValue else {
             throw .validation([ValidationIssue(
-                type: "json_invalid", loc: ["body", .int(Int64(error.offset))], msg: "JSON decode error",
-                ctx: ["error": .string(error.reason)])])
+                type: "model_attributes_type", loc: ["body"],
+                msg: "Input should be a valid dictionary or object to extract fields from", input: value)])
         }
-        guard let object = value.objectValue else { throw .validation([notAnObject()]) }
+        return Validation(body: object)
+    }
+
+    /// The body of a route that takes a plain JSON object (`dict`): `dict_type` otherwise.
+    static func dictionary(_ body: RequestBody) throws(APIError) -> JSONObject {
+        guard let value = body.value else { throw .validation([.missing(["body"])]) }
+        guard let object = value.objectValue else {
+            throw .validation([ValidationIssue(type: "dict_type", loc: ["body"], msg: "Input should be a valid dictionary",
+                                               input: value)])
+        }
         return object
-    }
-
-    /// `application/json` or any `+json` type, parameters ignored (FastAPI's rule).
-    static func isJSONContentType(_ header: String) -> Bool {
-        let type = header.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingWhitespace().lowercased() } ?? ""
-        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
-    }
-
-    private static func notAnObject() -> ValidationIssue {
-        ValidationIssue(type: "model_attributes_type", loc: ["body"],
-                        msg: "Input should be a valid dictionary or object to extract fields from")
     }
 
     func finish() throws(APIError) {
@@ -75,6 +69,9 @@ struct Validation {
     /// Whether the field was sent at all (null counts as sent).
     func has(_ name: String) -> Bool { fields[name] != nil }
 
+    /// The field's value as received.
+    func raw(_ name: String) -> JSONValue? { fields[name] }
+
     // MARK: - Field readers
 
     private func loc(_ name: String, _ index: Int? = nil) -> [JSONValue] {
@@ -83,14 +80,19 @@ struct Validation {
         return loc
     }
 
-    private mutating func add(_ type: String, _ name: String, _ msg: String, index: Int? = nil, ctx: JSONValue? = nil) {
-        issues.append(ValidationIssue(type: type, loc: loc(name, index), msg: msg, ctx: ctx))
+    private mutating func add(_ type: String, _ name: String, _ msg: String, input: JSONValue, index: Int? = nil,
+                              ctx: JSONValue? = nil) {
+        issues.append(ValidationIssue(type: type, loc: loc(name, index), msg: msg, input: input, ctx: ctx))
+    }
+
+    private mutating func addMissing(_ name: String) {
+        issues.append(.missing(loc(name), input: whole))
     }
 
     /// A required string of `minLength...maxLength` characters (Unicode scalars, as Python counts).
     mutating func string(_ name: String, minLength: Int = 0, maxLength: Int) -> String {
         guard let value = fields[name] else {
-            issues.append(.missing(loc(name)))
+            addMissing(name)
             return ""
         }
         return checkString(value, name, minLength: minLength, maxLength: maxLength) ?? ""
@@ -110,23 +112,23 @@ struct Validation {
 
     private mutating func checkString(_ value: JSONValue, _ name: String, minLength: Int, maxLength: Int) -> String? {
         guard let text = value.stringValue else {
-            add("string_type", name, "Input should be a valid string")
-            return nil
-        }
-        // PostgreSQL text cannot hold NUL; refuse it here rather than fail later.
-        if text.utf8.contains(0) {
-            add("value_error", name, "Value error, NUL characters are not allowed")
+            add("string_type", name, "Input should be a valid string", input: value)
             return nil
         }
         let length = text.unicodeScalars.count
         if length < minLength {
             add("string_too_short", name, "String should have at least \(minLength) character\(minLength == 1 ? "" : "s")",
-                ctx: ["min_length": .int(Int64(minLength))])
+                input: value, ctx: ["min_length": .int(Int64(minLength))])
             return nil
         }
         if length > maxLength {
             add("string_too_long", name, "String should have at most \(maxLength) character\(maxLength == 1 ? "" : "s")",
-                ctx: ["max_length": .int(Int64(maxLength))])
+                input: value, ctx: ["max_length": .int(Int64(maxLength))])
+            return nil
+        }
+        // PostgreSQL text cannot hold NUL (the original failed on it with a 500): refuse it here.
+        if text.utf8.contains(0) {
+            add("value_error", name, "Value error, NUL characters are not allowed", input: value, ctx: ["error": "NUL character"])
             return nil
         }
         return text
@@ -135,11 +137,11 @@ struct Validation {
     /// One of `allowed`, reported as pydantic reports an enum.
     mutating func oneOf(_ name: String, _ allowed: [String]) -> String {
         guard let value = fields[name] else {
-            issues.append(.missing(loc(name)))
+            addMissing(name)
             return ""
         }
         guard let text = value.stringValue, allowed.contains(text) else {
-            add("enum", name, "Input should be \(Validation.alternatives(allowed))",
+            add("enum", name, "Input should be \(Validation.alternatives(allowed))", input: value,
                 ctx: ["expected": .string(Validation.alternatives(allowed))])
             return ""
         }
@@ -154,130 +156,144 @@ struct Validation {
     }
 
     /// An integer in `range`, `fallback` when absent (nil fallback: required).
-    /// Lax like pydantic: `3`, `3.0` and `"3"` are 3.
+    /// Lax like pydantic: `3`, `3.0`, `"3"`, `" +3 "`, `"3.0"` and `"1_0"` are numbers.
     mutating func int(_ name: String, default fallback: Int?, in range: ClosedRange<Int>) -> Int {
         guard let value = fields[name] else {
             if let fallback { return fallback }
-            issues.append(.missing(loc(name)))
+            addMissing(name)
             return range.lowerBound
         }
         guard let number = integer(value, name, index: nil) else { return fallback ?? range.lowerBound }
-        return checkRange(number, name, range) ?? fallback ?? range.lowerBound
+        return checkRange(number, value, name, range) ?? fallback ?? range.lowerBound
     }
 
-    private mutating func checkRange(_ number: Int, _ name: String, _ range: ClosedRange<Int>) -> Int? {
-        if number < range.lowerBound {
-            add("greater_than_equal", name, "Input should be greater than or equal to \(range.lowerBound)",
+    private mutating func checkRange(_ number: Int64, _ value: JSONValue, _ name: String, _ range: ClosedRange<Int>) -> Int? {
+        if number < Int64(range.lowerBound) {
+            add("greater_than_equal", name, "Input should be greater than or equal to \(range.lowerBound)", input: value,
                 ctx: ["ge": .int(Int64(range.lowerBound))])
             return nil
         }
-        if number > range.upperBound {
-            add("less_than_equal", name, "Input should be less than or equal to \(range.upperBound)",
+        if number > Int64(range.upperBound) {
+            add("less_than_equal", name, "Input should be less than or equal to \(range.upperBound)", input: value,
                 ctx: ["le": .int(Int64(range.upperBound))])
             return nil
         }
-        return number
+        return Int(number)
     }
 
-    private mutating func integer(_ value: JSONValue, _ name: String, index: Int?) -> Int? {
+    private mutating func integer(_ value: JSONValue, _ name: String, index: Int?) -> Int64? {
         switch value {
         case .int(let i):
-            return Int(i)
+            return i
         case .bool(let b):
             return b ? 1 : 0
         case .double(let d):
-            if d.rounded() == d, abs(d) < 9.2e18 { return Int(d) }
-            add("int_from_float", name, "Input should be a valid integer, got a number with a fractional part", index: index)
+            if d.rounded() == d, abs(d) < 9.2e18 { return Int64(d) }
+            if d.rounded() == d {
+                add("int_parsing_size", name, "Unable to parse input string as an integer, exceeded maximum size", input: value,
+                    index: index)
+                return nil
+            }
+            add("int_from_float", name, "Input should be a valid integer, got a number with a fractional part", input: value,
+                index: index)
             return nil
         case .string(let s):
-            if let i = Int(s.trimmingWhitespace()) { return i }
-            add("int_parsing", name, "Input should be a valid integer, unable to parse string as an integer", index: index)
+            // A query number too large for 64 bits is still a number (pydantic has big ints).
+            if let i = Validation.laxInteger(s, saturating: location == "query") { return i }
+            add("int_parsing", name, "Input should be a valid integer, unable to parse string as an integer", input: value,
+                index: index)
             return nil
         default:
-            add("int_type", name, "Input should be a valid integer", index: index)
+            add("int_type", name, "Input should be a valid integer", input: value, index: index)
             return nil
         }
+    }
+
+    /// pydantic's integer from a string: Python's `int()` forms, also with a fraction of
+    /// zeros (`"2.0"`, `"2."`).
+    static func laxInteger(_ text: String, saturating: Bool = false) -> Int64? {
+        if let value = PythonInt.parse(text, saturating: saturating) { return value }
+        let trimmed = text.trimmingWhitespace()
+        guard let dot = trimmed.firstIndex(of: "."), trimmed[trimmed.index(after: dot)...].allSatisfy({ $0 == "0" })
+        else { return nil }
+        return PythonInt.parse(trimmed[..<dot], saturating: saturating)
     }
 
     /// An optional list of integers (bounding boxes): nil when absent or null.
     mutating func optionalIntList(_ name: String, maxCount: Int = 64) -> [Int]? {
         guard let value = fields[name], !value.isNull else { return nil }
         guard let items = value.arrayValue else {
-            add("list_type", name, "Input should be a valid list")
+            add("list_type", name, "Input should be a valid list", input: value)
             return nil
         }
         if items.count > maxCount {
             add("too_long", name, "List should have at most \(maxCount) items after validation, not \(items.count)",
-                ctx: ["max_length": .int(Int64(maxCount))])
+                input: value, ctx: ["field_type": "List", "max_length": .int(Int64(maxCount)), "actual_length": .int(Int64(items.count))])
             return nil
         }
         var numbers: [Int] = []
         var ok = true
         for (index, item) in items.enumerated() {
-            if let number = integer(item, name, index: index) { numbers.append(number) } else { ok = false }
+            if let number = integer(item, name, index: index), let small = Int(exactly: number) { numbers.append(small) } else { ok = false }
         }
         return ok ? numbers : nil
     }
 
-    /// A decimal with at most `places` fraction digits and `maxDigits` digits in all,
-    /// in `0...`; returned normalized with exactly `places` decimals ("9.90").
-    mutating func decimal(_ name: String, default fallback: String, places: Int, maxDigits: Int) -> String {
+    /// A decimal as pydantic's `Decimal` took it (an integer, a float or a numeric
+    /// string, any sign and precision), in a form PostgreSQL's `numeric` reads; the
+    /// column's own precision rounds it, as it did for the original.
+    mutating func decimal(_ name: String, default fallback: String) -> String {
         guard let value = fields[name] else { return fallback }
         let text: String
         switch value {
         case .int(let i): text = String(i)
-        case .double(let d) where d.isFinite: text = Validation.plainDecimal(d)
+        case .double(let d): text = "\(d)"
         case .string(let s): text = s.trimmingWhitespace()
         default:
-            add("decimal_type", name, "Decimal input should be an integer, float, string or Decimal object")
+            add("decimal_type", name, "Decimal input should be an integer, float, string or Decimal object", input: value)
             return fallback
         }
-        guard let parsed = Validation.parseDecimal(text) else {
-            add("decimal_parsing", name, "Input should be a valid decimal")
+        guard let plain = Validation.numericText(text) else {
+            if ["nan", "+nan", "-nan", "snan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"].contains(text.lowercased()) {
+                add("finite_number", name, "Input should be a finite number", input: value)
+            } else {
+                add("decimal_parsing", name, "Input should be a valid decimal", input: value)
+            }
             return fallback
         }
-        if parsed.fraction.count > places {
-            add("decimal_max_places", name, "Decimal input should have no more than \(places) decimal place\(places == 1 ? "" : "s")",
-                ctx: ["decimal_places": .int(Int64(places))])
-            return fallback
-        }
-        let integerDigits = parsed.whole.drop { $0 == "0" }
-        if integerDigits.count + places > maxDigits {
-            add("decimal_max_digits", name, "Decimal input should have no more than \(maxDigits) digits in total",
-                ctx: ["max_digits": .int(Int64(maxDigits))])
-            return fallback
-        }
-        if parsed.negative && !(integerDigits.isEmpty && parsed.fraction.allSatisfy { $0 == "0" }) {
-            add("greater_than_equal", name, "Input should be greater than or equal to 0", ctx: ["ge": "0"])
-            return fallback
-        }
-        let whole = integerDigits.isEmpty ? "0" : String(integerDigits)
-        let fraction = parsed.fraction + String(repeating: "0", count: places - parsed.fraction.count)
-        return places == 0 ? whole : "\(whole).\(fraction)"
+        return plain
     }
 
-    /// `-?digits(.digits)?`: the forms a price arrives in.
-    static func parseDecimal(_ text: String) -> (negative: Bool, whole: String, fraction: String)? {
-        var rest = Substring(text)
-        var negative = false
-        if rest.hasPrefix("-") { negative = true; rest = rest.dropFirst() } else if rest.hasPrefix("+") { rest = rest.dropFirst() }
-        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let wholePart = parts.first else { return nil }
-        let fractionPart = parts.count > 1 ? parts[1] : ""
-        guard !(wholePart.isEmpty && fractionPart.isEmpty), wholePart.count <= 40, fractionPart.count <= 40,
-              wholePart.allSatisfy({ $0.isASCII && $0.isNumber }), fractionPart.allSatisfy({ $0.isASCII && $0.isNumber })
-        else { return nil }
-        if parts.count > 1 && fractionPart.isEmpty && wholePart.isEmpty { return nil }
-        // Trailing zeros do not count as places ("9.90" has two, "9.900" too).
-        var fraction = String(fractionPart)
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return (negative, wholePart.isEmpty ? "0" : String(wholePart), fraction)
-    }
-
-    /// A double written without an exponent, as Python's Decimal(str(float)) would read it.
-    static func plainDecimal(_ value: Double) -> String {
-        let text = "\(value)"
-        guard text.contains("e") || text.contains("E") else { return text }
-        return "invalid"
+    /// Python `Decimal()` syntax for finite numbers (`-1.5`, `.5`, `5.`, `1e3`, `1_000`),
+    /// underscores removed; nil when it is not one.
+    static func numericText(_ text: String) -> String? {
+        var out = ""
+        var sawDigit = false, sawDot = false, sawExponent = false, previous: Character = " "
+        for (offset, character) in text.enumerated() {
+            switch character {
+            case "0"..."9":
+                sawDigit = true
+                out.append(character)
+            case "_":
+                guard previous.isASCII, previous.isNumber else { return nil }
+            case ".":
+                guard !sawDot, !sawExponent else { return nil }
+                sawDot = true
+                out.append(character)
+            case "e", "E":
+                guard sawDigit, !sawExponent else { return nil }
+                sawExponent = true
+                sawDigit = false
+                out.append("e")
+            case "+", "-":
+                guard offset == 0 || previous == "e" || previous == "E" else { return nil }
+                out.append(character)
+            default:
+                return nil
+            }
+            previous = character
+        }
+        guard sawDigit, previous != "_", out.count <= 200 else { return nil }
+        return out
     }
 }

@@ -11,16 +11,17 @@ import GalleyWebhooks
 /// `POST /subscription/webhook`: checks RevenueCat's Authorization, then stores the raw
 /// event (`revenuecat_events`, status `received`) and its outbox row in one
 /// transaction and sends it to `webhook_events` before answering 200. The
-/// WebhookWorker applies it. 4xx only where a retry cannot help: wrong secret (401001),
-/// not JSON or no `event` object (400001), no `event.id`/`type` (400002).
+/// WebhookWorker applies it. 4xx only where a retry cannot help: not a JSON object (422,
+/// checked first, as the original did), wrong secret (401001), no `event` object
+/// (400001), no `event.id`/`type` (400002).
 enum WebhookIntake {
     static func receive(_ context: RequestContext) throws -> JSONValue {
         let services = context.services
+        // The original validated its `dict` body before its own secret check.
+        let payload = try Validation.dictionary(RequestBody.decode(context.request))
         try authorize(context.request.headers["Authorization"], secret: services.settings.revenueCatWebhookSecret)
 
-        guard let payload = try? JSONParser.parse(context.request.body), payload.objectValue != nil,
-              let event = payload["event"]?.objectValue
-        else { throw APIError.invalidWebhookPayload }
+        guard let event = payload["event"]?.objectValue else { throw APIError.invalidWebhookPayload }
         guard let eventID = nonEmptyText(event["id"]), let eventType = nonEmptyText(event["type"]) else {
             throw APIError.missingEventIDOrType
         }
@@ -32,7 +33,9 @@ enum WebhookIntake {
         let timestamp = event["event_timestamp_ms"]?.int64Value
 
         // The body exactly as RevenueCat sent it (already checked to be JSON; `json` keeps text as is).
-        let raw = String(decoding: context.request.body, as: UTF8.self)
+        var rawBytes = context.request.body[...]
+        if rawBytes.starts(with: [0xEF, 0xBB, 0xBF]) { rawBytes = rawBytes.dropFirst(3) }  // a BOM is not JSON text
+        let raw = String(decoding: rawBytes, as: UTF8.self)
         let outbox = OutboxEntry(id: services.ids.next(), stream: "webhook_events", fields: [("event_id", eventID)])
         let stored = try services.postgres.withTransaction { connection -> Bool in
             let inserted = try connection.execute(
@@ -54,18 +57,14 @@ enum WebhookIntake {
         return ["received": true]
     }
 
-    /// `Authorization` equal to the secret, raw or as `Bearer <secret>`, compared in
-    /// constant time. No secret configured (only allowed with ENVIRONMENT=local): open,
-    /// as the original was.
+    /// `Authorization` exactly equal to the secret or to `Bearer <secret>` (the original's
+    /// rule: `bearer` in lower case does not count), compared in constant time. No
+    /// secret configured (only allowed with ENVIRONMENT=local): open, as the original was.
     static func authorize(_ header: String?, secret: String?) throws(APIError) {
         guard let secret, !secret.isEmpty else { return }
-        guard let header = header?.trimmingWhitespace() else { throw .webhookUnauthorized }
-        var candidate = header
-        if header.count > 7, header.prefix(7).lowercased() == "bearer " {
-            candidate = String(header.dropFirst(7)).trimmingWhitespace()
-        }
+        guard let header else { throw .webhookUnauthorized }
         let raw = Crypto.constantTimeEquals(header, secret)
-        let bearer = Crypto.constantTimeEquals(candidate, secret)
+        let bearer = Crypto.constantTimeEquals(header, "Bearer " + secret)
         guard raw || bearer else { throw .webhookUnauthorized }
     }
 

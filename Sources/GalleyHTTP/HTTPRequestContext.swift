@@ -21,12 +21,19 @@ final class HTTPRequestContext {
 
     /// Bytes read and dropped beyond the limit before the connection is closed instead.
     static let discardAllowance = 16 * 1024 * 1024
-    /// libmicrohttpd's post-processor buffer (part headers must fit).
+    /// libmicrohttpd's post-processor buffer: a part's headers (name, file name, type)
+    /// must fit, so it also caps their size; a longer header fails the form.
     static let formBufferSize = 32 * 1024
+    /// Most parts in one form: Starlette's (the original's) limit for files and fields.
+    /// More fail the form, so a body of empty parts cannot cost a struct per few bytes.
+    static let maxFormParts = 1000
 
     var phase = Phase.new
     var rawQuery: [UInt8]
     var startedAt: ContinuousClock.Instant?
+    /// When the request line arrived, and when the headers were complete: the deadlines' origins.
+    let arrivedAt = ContinuousClock.now
+    var headReceivedAt = ContinuousClock.now
     var method = ""
     var path = ""
     var bodyLimit = 0
@@ -83,8 +90,9 @@ final class HTTPRequestContext {
     }
 
     /// One callback of libmicrohttpd's post processor: a chunk of a part's value.
+    /// False past ``maxFormParts``: the processor then stops and the form counts as malformed.
     func formChunk(name: UnsafePointer<CChar>?, filename: UnsafePointer<CChar>?, contentType: UnsafePointer<CChar>?,
-                   data: UnsafePointer<CChar>?, offset: UInt64, size: Int) {
+                   data: UnsafePointer<CChar>?, offset: UInt64, size: Int) -> Bool {
         if offset == 0 {
             let part = HTTPFormPart(
                 name: name.map { String(cString: $0) } ?? "",
@@ -96,11 +104,13 @@ final class HTTPRequestContext {
             if let last = formParts.last, last.data.isEmpty, last == part {
                 // same part continues
             } else {
+                guard formParts.count < Self.maxFormParts else { return false }
                 formParts.append(part)
             }
         }
-        guard size > 0, let data, !formParts.isEmpty else { return }
+        guard size > 0, let data, !formParts.isEmpty else { return true }
         formParts[formParts.count - 1].data.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size))
+        return true
     }
 
     private func dropForm() {

@@ -17,6 +17,11 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> HTTPResponse
     /// The answer when the body exceeds the limit; `head` has no body and no form parts.
     func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse
+    /// Identity before bodies: called on the head alone (no body, no form parts) when the
+    /// body is large (over ``HTTPServerConfiguration/admissionThreshold``) or undeclared.
+    /// An answer (a 401/403) is sent at once and the body is never read; nil reads it.
+    /// Runs on libmicrohttpd's thread: headers and CPU only, no I/O.
+    func admit(head: HTTPRequest) -> HTTPResponse?
 }
 
 extension HTTPResponder {
@@ -24,6 +29,8 @@ extension HTTPResponder {
     public func bodyLimit(method: String, path: String) -> Int { -1 }
     /// Every route runs on a handler thread unless the responder says otherwise.
     public func answersInline(method: String, path: String) -> Bool { false }
+    /// Every request is read.
+    public func admit(head: HTTPRequest) -> HTTPResponse? { nil }
     /// A plain 413.
     public func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
         HTTPResponse(status: 413, text: "request body too large\n")

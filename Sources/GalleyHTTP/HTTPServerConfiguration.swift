@@ -16,8 +16,17 @@ public struct HTTPServerConfiguration: Sendable {
     public var handlerThreads: Int
     /// Open connections at most; further ones are closed right after accept.
     public var connectionLimit: Int
-    /// Open connections per client address at most; 0 means no limit.
+    /// Open connections per client (TCP peer) address at most; 0 means no limit. On by
+    /// default, high enough for many phones behind one carrier NAT.
     public var perIPConnectionLimit: Int
+    /// Seconds from the request line to the end of the headers, and from the end of the
+    /// headers to the end of the body: absolute, so a client sending a byte every few
+    /// seconds (slowloris) cannot hold a connection past them. Over: the connection closes.
+    public var headDeadlineSeconds: Int
+    public var bodyDeadlineSeconds: Int
+    /// Bodies larger than this (or of undeclared length) are admitted by
+    /// ``HTTPResponder/admit(head:)`` before a byte of them is read.
+    public var admissionThreshold: Int
     /// Seconds a connection may sit idle (keep-alive or a slow sender) before it is closed.
     public var connectionTimeoutSeconds: Int
     /// Bytes per connection for the request line, headers and read buffer; larger
@@ -37,12 +46,18 @@ public struct HTTPServerConfiguration: Sendable {
         threads: Int = HTTPServerConfiguration.activeCores,
         handlerThreads: Int = 32,
         connectionLimit: Int = 4096,
-        perIPConnectionLimit: Int = 0,
+        perIPConnectionLimit: Int = 256,
         connectionTimeoutSeconds: Int = 30,
         headerMemoryLimit: Int = 32 * 1024,
         listenBacklog: Int = 1024,
-        defaultBodyLimit: Int = 1024 * 1024
+        defaultBodyLimit: Int = 1024 * 1024,
+        headDeadlineSeconds: Int = 30,
+        bodyDeadlineSeconds: Int = 300,
+        admissionThreshold: Int = 64 * 1024
     ) {
+        self.headDeadlineSeconds = headDeadlineSeconds
+        self.bodyDeadlineSeconds = bodyDeadlineSeconds
+        self.admissionThreshold = admissionThreshold
         self.host = host
         self.port = port
         self.threads = threads

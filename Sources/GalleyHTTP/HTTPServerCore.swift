@@ -59,15 +59,30 @@ final class HTTPServerCore: Sendable {
         switch context.phase {
         case .new:
             context.phase = .receiving
+            context.headReceivedAt = ContinuousClock.now
+            // A head that trickled in past its deadline is not served (slowloris).
+            if context.headReceivedAt - context.arrivedAt > .seconds(configuration.headDeadlineSeconds) {
+                return .NO
+            }
             context.method = method.map { String(cString: $0) } ?? ""
             context.path = url.map { String(cString: $0) } ?? "/"
             let limit = responder.bodyLimit(method: context.method, path: context.path)
             context.bodyLimit = limit < 0 ? max(0, configuration.defaultBodyLimit) : limit
-            let declared = declaredLength(connection) ?? 0
+            let declaredHeader = declaredLength(connection)
+            let declared = declaredHeader ?? 0
             if declared > context.bodyLimit {
                 context.tooLarge = true
                 return answer(responder.bodyTooLarge(makeRequest(connection, context, withBody: false)),
                               connection, context)
+            }
+            // Identity before bodies: a large or undeclared (chunked) body is read only
+            // for a caller the responder admits on its headers.
+            let chunked = declaredHeader == nil && hasChunkedBody(connection)
+            if declared > configuration.admissionThreshold || chunked,
+               let refusal = responder.admit(head: makeRequest(connection, context, withBody: false)) {
+                var closing = refusal
+                closing.headers.append(("Connection", "close"))
+                return answer(closing, connection, context)
             }
             if isMultipartForm(connection) {
                 context.isMultipart = true
@@ -81,6 +96,11 @@ final class HTTPServerCore: Sendable {
             return .YES
 
         case .receiving:
+            // An absolute deadline for the body: a byte every few seconds cannot hold the
+            // connection (and its buffer) forever. Closing is the only answer left.
+            if ContinuousClock.now - context.headReceivedAt > .seconds(configuration.bodyDeadlineSeconds) {
+                return .NO
+            }
             if let uploadSize, uploadSize.pointee > 0 {
                 let count = uploadSize.pointee
                 uploadSize.pointee = 0
@@ -232,6 +252,13 @@ final class HTTPServerCore: Sendable {
             cursor += 1
         }
         return value
+    }
+
+    private func hasChunkedBody(_ connection: OpaquePointer) -> Bool {
+        guard let encoding = MHD_lookup_connection_value(connection, .HEADER_KIND, "Transfer-Encoding") else {
+            return false
+        }
+        return String(cString: encoding).lowercased().contains("chunked")
     }
 
     private func isMultipartForm(_ connection: OpaquePointer) -> Bool {

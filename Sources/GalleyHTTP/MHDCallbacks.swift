@@ -49,9 +49,9 @@ func galleyFormIterator(_ cls: UnsafeMutableRawPointer?, _ kind: MHD_ValueKind, 
                         _ transferEncoding: UnsafePointer<CChar>?, _ data: UnsafePointer<CChar>?,
                         _ offset: UInt64, _ size: Int) -> MHD_Result {
     guard let cls else { return .NO }
-    Unmanaged<HTTPRequestContext>.fromOpaque(cls).takeUnretainedValue()
+    let kept = Unmanaged<HTTPRequestContext>.fromOpaque(cls).takeUnretainedValue()
         .formChunk(name: key, filename: filename, contentType: contentType, data: data, offset: offset, size: size)
-    return .YES
+    return kept ? .YES : .NO
 }
 
 /// MHD_KeyValueIteratorN: one request header into the HTTPHeaders behind `cls`.

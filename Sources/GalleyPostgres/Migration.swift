@@ -6,16 +6,27 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let sql: String
+    /// Checksums of earlier texts of this file that did the same to the schema; a database
+    /// that recorded one of them is up to date (the text was rewritten to apply live-safe).
+    public let formerChecksums: Set<String>
+    /// How long one step may wait for a lock before it is rolled back and retried.
+    public let lockTimeout: Duration
 
-    public init(version: Int, name: String, sql: String) {
+    public init(version: Int, name: String, sql: String, formerChecksums: Set<String> = [], lockTimeout: Duration = .seconds(2)) {
         self.version = version
         self.name = name
         self.sql = sql
+        self.formerChecksums = formerChecksums
+        self.lockTimeout = lockTimeout
     }
 
-    public init(version: Int, name: String, bytes: [UInt8]) {
-        self.init(version: version, name: name, sql: String(decoding: bytes, as: UTF8.self))
+    public init(version: Int, name: String, bytes: [UInt8], formerChecksums: Set<String> = [], lockTimeout: Duration = .seconds(2)) {
+        self.init(version: version, name: name, sql: String(decoding: bytes, as: UTF8.self),
+                  formerChecksums: formerChecksums, lockTimeout: lockTimeout)
     }
+
+    /// The file cut into the steps the runner applies one by one.
+    public var steps: [MigrationStep] { MigrationStep.parse(sql) }
 
     /// `0002_galley_core.sql`: the file this migration comes from.
     public var fileName: String {

@@ -1,8 +1,6 @@
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GalleyCore
+import GalleyHTTPClient
 
 /// Objects in an S3-protocol bucket, signed with ``SigV4Signer``.
 ///
@@ -75,16 +73,10 @@ public struct S3ObjectStorage: ObjectStorage {
             method: "PUT", host: target.host, path: target.path, headers: ["Content-Type": contentType],
             payloadHash: Crypto.hex(Crypto.sha256(data)), date: Date()
         )
-        guard let url = URL(string: "\(scheme)://\(target.host)\(SigV4Signer.uriEncode(target.path, keepSlash: true))") else {
-            throw StorageError.invalidKey("object URL")
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
-        request.timeoutInterval = configuration.requestTimeoutSeconds
-        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        for (name, value) in signed { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = Data(data)
-        try await send(request)
+        let url = "\(scheme)://\(target.host)\(SigV4Signer.uriEncode(target.path, keepSlash: true))"
+        let headers = [(name: "Content-Type", value: contentType)] + signed.map { (name: $0.key, value: $0.value) }
+        try await send(HTTPClientRequest(method: "PUT", url: url, headers: headers, body: data, maxResponseBytes: 64 * 1024,
+                                         followRedirects: false))
         return publicURL(for: key)
     }
 
@@ -131,19 +123,15 @@ public struct S3ObjectStorage: ObjectStorage {
 
     /// Sends a signed request; a non-2xx answer is `upstream(status)` with the store's
     /// error code (from its XML body) in `debugDescription`.
-    private func send(_ request: URLRequest) async throws {
-        let data: Data
-        let response: URLResponse
+    private func send(_ request: HTTPClientRequest) async throws {
+        let response: HTTPClientResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            // URLSession reports a cancelled task as URLError.cancelled; say what happened.
-            if Task.isCancelled { throw CancellationError() }
-            throw StorageError.transport("object store: \(error.localizedDescription)")
+            response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(configuration.requestTimeoutSeconds * 1000)))
+        } catch let error as HTTPClientError {
+            throw StorageError.transport("object store: \(error.debugDescription)")
         }
-        guard let http = response as? HTTPURLResponse else { throw StorageError.transport("not an HTTP answer") }
-        guard (200..<300).contains(http.statusCode) else {
-            throw StorageError.upstream(status: http.statusCode, S3ObjectStorage.errorCode(in: Array(data)))
+        guard response.isSuccess else {
+            throw StorageError.upstream(status: response.status, S3ObjectStorage.errorCode(in: response.body))
         }
     }
 

@@ -8,7 +8,8 @@ import GalleyRedis
 public struct RevenueCatEvent: Sendable, Hashable {
     public var id: String
     public var type: RevenueCatEventType
-    /// When RevenueCat generated the event; retries keep it, so it orders deliveries.
+    /// What orders the event among its subscription's: `event_timestamp_ms` (RevenueCat's,
+    /// kept by retries), else `purchased_at_ms`, else the caller's fallback (receipt time).
     public var timestampMs: Int64
     public var appUserID: String?
     public var originalAppUserID: String?
@@ -30,15 +31,17 @@ public struct RevenueCatEvent: Sendable, Hashable {
     public var transferredFrom: [String]
     public var transferredTo: [String]
 
-    /// Parses the stored body. `fallbackTimestampMs` (the row's column) stands in for a
-    /// missing `event_timestamp_ms`, so ordering never depends on arrival time.
+    /// Parses the stored body. An event without `event_timestamp_ms` is ordered by its
+    /// `purchased_at_ms`, else by `fallbackTimestampMs` (the time the event was first
+    /// received, or the order key recorded when it was applied): never rejected for it.
     public init(payload: JSONValue, fallbackTimestampMs: Int64? = nil) throws(WebhookError) {
         guard let event = payload["event"], event.objectValue != nil else {
             throw WebhookError.invalidPayload.with("no event object")
         }
         guard let id = Self.text(event["id"]) else { throw WebhookError.missingField.with("event.id") }
         guard let typeName = Self.text(event["type"]) else { throw WebhookError.missingField.with("event.type") }
-        guard let timestamp = event["event_timestamp_ms"]?.int64Value ?? fallbackTimestampMs else {
+        let ordering = event["event_timestamp_ms"]?.int64Value ?? event["purchased_at_ms"]?.int64Value
+        guard let timestamp = ordering ?? fallbackTimestampMs else {
             throw WebhookError.missingField.with("event.event_timestamp_ms")
         }
         self.id = id

@@ -7,10 +7,11 @@ import GalleyLedger
 /// One subscription (a user and a VIP product) as its RevenueCat events say it is.
 ///
 /// The row is recomputed from the whole set of its processed events, folded in
-/// (`event_timestamp_ms`, event id) order, so deliveries arriving late, twice or
-/// shuffled give the same row. The period rules are also monotonic on their own: the
-/// known period end only grows, and an EXPIRATION ends the subscription only when it
-/// reaches that end, so a stale event never shortens or revives anything.
+/// (order key, event id) order (``RevenueCatEvent/timestampMs``), so deliveries arriving
+/// late, twice or shuffled give the same row as applying each event once in that order.
+/// The known period end only grows; an EXPIRATION ends the subscription while no granting
+/// event (purchase, renewal, uncancellation, product change, extension) comes after it,
+/// whatever its `expiration_at_ms`.
 public struct SubscriptionState: Sendable, Hashable {
     /// Whether the store will charge again at the period end.
     public enum Renewal: Sendable, Hashable {
@@ -29,6 +30,8 @@ public struct SubscriptionState: Sendable, Hashable {
     public private(set) var isLifetime = false
     /// The latest expiration an EXPIRATION event reported.
     public private(set) var expiredThroughMs: Int64?
+    /// An EXPIRATION came after every granting event so far.
+    public private(set) var endedByExpiration = false
     /// Purchase time of the latest refunded period, and of the latest reversed refund.
     public private(set) var refundedStartMs: Int64?
     public private(set) var refundReversedStartMs: Int64?
@@ -53,14 +56,17 @@ public struct SubscriptionState: Sendable, Hashable {
 
         switch event.type {
         case .initialPurchase, .renewal, .uncancellation:
+            endedByExpiration = false
             renewal = .renewing
             cancelledAtMs = nil
             extendPeriod(event, grants: true)
         case .nonRenewingPurchase:
+            endedByExpiration = false
             renewal = .nonRenewing
             cancelledAtMs = nil
             extendPeriod(event, grants: true)
         case .productChange, .subscriptionExtended, .temporaryEntitlementGrant:
+            endedByExpiration = false
             extendPeriod(event, grants: true)
         case .cancellation:
             renewal = .cancelled
@@ -79,6 +85,7 @@ public struct SubscriptionState: Sendable, Hashable {
         case .expiration:
             let through = event.expirationAtMs ?? event.timestampMs
             expiredThroughMs = max(expiredThroughMs ?? through, through)
+            endedByExpiration = true
             extendPeriod(event, grants: false)
         case .refundReversed:
             refundReversedStartMs = max(refundReversedStartMs ?? .min, event.purchasedAtMs ?? .min)
@@ -88,18 +95,15 @@ public struct SubscriptionState: Sendable, Hashable {
         }
     }
 
-    /// Ended by an EXPIRATION that reached the latest known period end, or by a refund of
-    /// the latest known period that was not reversed.
+    /// Ended by an EXPIRATION no granting event followed (lifetime plans included, as the
+    /// original ends them), or by a refund of the latest known period that was not reversed.
     public var isExpired: Bool {
         if let refunded = refundedStartMs, refunded >= (periodStartMs ?? .min),
             (refundReversedStartMs ?? .min) < refunded
         {
             return true
         }
-        if isLifetime { return false }
-        guard let through = expiredThroughMs else { return false }
-        guard let end = periodEndMs else { return true }
-        return through >= end
+        return endedByExpiration
     }
 
     public var willRenew: Bool { renewal == .renewing && !isExpired }

@@ -45,12 +45,12 @@ extension WebhookApplier {
         var events: [(event: RevenueCatEvent, userID: Int64?)] = []
         for row in try db.query(
             """
-            SELECT payload, user_id, event_timestamp_ms FROM revenuecat_events
+            SELECT payload, user_id, \(Self.orderKeySQL) AS order_key_ms FROM revenuecat_events
             WHERE applied_kind = 'pack' AND status = 'processed' AND transaction_id = $1
             """, [transactionID])
         {
             guard let payload = try row.decode(JSONValue?.self, "payload"),
-                let event = try? RevenueCatEvent(payload: payload, fallbackTimestampMs: try row.decode(Int64?.self, "event_timestamp_ms"))
+                let event = try? RevenueCatEvent(payload: payload, fallbackTimestampMs: try row.decode(Int64?.self, "order_key_ms"))
             else { continue }
             events.append((event, try row.decode(Int64?.self, "user_id")))
         }
@@ -71,17 +71,19 @@ extension WebhookApplier {
         let stamp = now()
         let purchaseRef = "purchase:txn:\(transactionID)"
         let refundRef = "packrefund:txn:\(transactionID)"
-        if purchase != nil, let points {
+        if let purchase, let points {
             _ = try ledger.apply(
                 LedgerEntry(userID: owner, amount: points, kind: .purchase, orderNo: transactionID, reference: purchaseRef),
                 on: db, now: stamp)
+            try recordEnvironment(purchase.event.environment, ledgerReference: purchaseRef, on: db)
         }
-        if refund != nil, purchase != nil || paidBeforeGalley, let points {
+        if let refund, purchase != nil || paidBeforeGalley, let points {
             _ = try ledger.apply(
                 LedgerEntry(userID: owner, amount: -points, kind: .refund, orderNo: transactionID, reference: refundRef, clampToBalance: true),
                 on: db, now: stamp)
+            try recordEnvironment(refund.event.environment, ledgerReference: refundRef, on: db)
         }
-        if reversal != nil,
+        if let reversal,
             let taken = try db.query("SELECT user_id, amount FROM point_transactions WHERE ref_key = $1", [refundRef]).first,
             try taken.decode(Int.self, "amount") < 0
         {
@@ -90,6 +92,7 @@ extension WebhookApplier {
                     userID: try taken.decode(Int64.self, "user_id"), amount: -(try taken.decode(Int.self, "amount")), kind: .purchase,
                     orderNo: transactionID, reference: "packrefundreversal:txn:\(transactionID)"),
                 on: db, now: stamp)
+            try recordEnvironment(reversal.event.environment, ledgerReference: "packrefundreversal:txn:\(transactionID)", on: db)
         }
 
         guard purchase != nil || refund != nil || order != nil, let productID else { return }
@@ -98,12 +101,13 @@ extension WebhookApplier {
         try db.execute(
             """
             INSERT INTO orders (id, user_id, order_no, product_type, product_id, quantity, amount, currency, status,
-                payment_channel, transaction_id, created_at, paid_at, updated_at, refunded_at)
-            VALUES ($1, $2, $3, 'points_pack', $4, 1, $5::numeric, $6, $7, 'revenuecat', $3, $8, $9, $8, $10)
+                payment_channel, transaction_id, created_at, paid_at, updated_at, refunded_at, environment)
+            VALUES ($1, $2, $3, 'points_pack', $4, 1, $5::numeric, $6, $7, 'revenuecat', $3, $8, $9, $8, $10, $11)
             ON CONFLICT (order_no) DO UPDATE SET
                 user_id = EXCLUDED.user_id, product_id = EXCLUDED.product_id, amount = EXCLUDED.amount,
                 currency = EXCLUDED.currency, status = EXCLUDED.status, paid_at = EXCLUDED.paid_at,
-                updated_at = EXCLUDED.updated_at, refunded_at = EXCLUDED.refunded_at
+                updated_at = EXCLUDED.updated_at, refunded_at = EXCLUDED.refunded_at,
+                environment = COALESCE(EXCLUDED.environment, orders.environment)
             """,
             [
                 ids.next(), owner, transactionID, String(productID.prefix(64)),
@@ -113,6 +117,21 @@ extension WebhookApplier {
                 stamp,
                 purchase.flatMap { $0.event.purchasedAtMs.map(Self.date) ?? Self.date($0.event.timestampMs) } ?? order?.paidAt,
                 refunded ? refund.map { Self.date($0.event.timestampMs) } : nil,
+                Self.environmentColumn(purchase?.event.environment ?? refund?.event.environment ?? reversal?.event.environment),
             ])
+    }
+
+    /// Stamps the ledger row a pack movement wrote with the event's `environment`
+    /// (SANDBOX rows stay recognisable: they are applied like production ones).
+    func recordEnvironment(_ environment: String?, ledgerReference: String, on db: PostgresConnection) throws {
+        guard let value = Self.environmentColumn(environment) else { return }
+        try db.execute(
+            "UPDATE point_transactions SET environment = $2 WHERE ref_key = $1 AND environment IS DISTINCT FROM $2",
+            [ledgerReference, value])
+    }
+
+    /// `SANDBOX` / `PRODUCTION` as stored (the columns are varchar(16)).
+    static func environmentColumn(_ environment: String?) -> String? {
+        environment.map { String($0.prefix(16)) }
     }
 }

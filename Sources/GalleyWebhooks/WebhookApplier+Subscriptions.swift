@@ -35,14 +35,14 @@ extension WebhookApplier {
     func recomputeSubscription(userID: Int64, productID: String, on db: PostgresConnection) throws {
         let rows = try db.query(
             """
-            SELECT event_id, payload, event_timestamp_ms FROM revenuecat_events
+            SELECT event_id, payload, \(Self.orderKeySQL) AS order_key_ms FROM revenuecat_events
             WHERE applied_kind = 'subscription' AND status = 'processed' AND user_id = $1 AND product_id = $2
             """, [userID, productID])
         var events: [RevenueCatEvent] = []
         for row in rows {
             guard let payload = try row.decode(JSONValue?.self, "payload") else { continue }
             do {
-                events.append(try RevenueCatEvent(payload: payload, fallbackTimestampMs: try row.decode(Int64?.self, "event_timestamp_ms")))
+                events.append(try RevenueCatEvent(payload: payload, fallbackTimestampMs: try row.decode(Int64?.self, "order_key_ms")))
             } catch {
                 logger.error("processed webhook event no longer parses", ["event_id": try row.decode(String.self, "event_id")])
             }
@@ -54,7 +54,7 @@ extension WebhookApplier {
             return
         }
         events.sort { ($0.timestampMs, $0.id) < ($1.timestampMs, $1.id) }
-        var state = SubscriptionState(plan: businessConfig().vipType(forProduct: productID) ?? .weekly)
+        var state = SubscriptionState(plan: businessConfig().subscriptionPlan(productID))
         for event in events { state.apply(event) }
 
         let stamp = now()

@@ -72,7 +72,7 @@ public struct WebhookApplier: Sendable {
             return settled
         }
         let lockSQL = """
-            SELECT id, status, attempts, payload, event_timestamp_ms,
+            SELECT id, status, attempts, payload, \(Self.orderKeySQL) AS order_key_ms,
                    (next_attempt_at IS NOT NULL AND next_attempt_at <= $2) AS due
             FROM revenuecat_events WHERE event_id = $1 FOR UPDATE
             """ + (mode == .sweep ? " SKIP LOCKED" : "")
@@ -95,7 +95,7 @@ public struct WebhookApplier: Sendable {
             guard let payload = try locked.decode(JSONValue?.self, "payload") else {
                 throw WebhookError.invalidPayload.with("payload is NULL")
             }
-            event = try RevenueCatEvent(payload: payload, fallbackTimestampMs: try locked.decode(Int64?.self, "event_timestamp_ms"))
+            event = try RevenueCatEvent(payload: payload, fallbackTimestampMs: try locked.decode(Int64?.self, "order_key_ms"))
         } catch let error as WebhookError {
             logger.warning("stored webhook event cannot be parsed", ["event_id": eventID, "error": error.debugDescription])
             return try finish(row, .failed, reason: error.description, on: db)
@@ -126,14 +126,16 @@ public struct WebhookApplier: Sendable {
         }
         facts.productID = productID
         facts.transactionID = event.transactionID
-        let config = businessConfig()
-        if let plan = config.vipType(forProduct: productID) {
+        switch businessConfig().productKind(productID) {
+        case .subscription(let plan)?:
             return try applySubscriptionEvent(event, plan: plan, row: row, facts: facts, on: db)
-        }
-        if config.pointsPack(forProduct: productID) != nil {
+        case .pointsPack?:
             return try applyPackEvent(event, row: row, facts: facts, on: db)
+        case nil:
+            return try finish(
+                row, .ignored, reason: "product is in neither vip_products nor points_packs and its name says neither life nor week",
+                facts: facts, on: db)
         }
-        return try finish(row, .ignored, reason: "product is in neither vip_products nor points_packs", facts: facts, on: db)
     }
 
     /// The outcome when `mode` leaves an event in `status` alone; nil when it is to be applied.
@@ -208,6 +210,10 @@ extension WebhookApplier {
         let next = now().addingTimeInterval(TimeInterval(configuration.backoffSeconds(afterAttempt: attempts)))
         return try finish(row, .parked, reason: "user not found", facts: unowned, nextAttemptAt: next, on: db)
     }
+
+    /// The fallback order key of a stored event: the one recorded when it was first applied,
+    /// else the time it was first received (deliveries of one event id share one row).
+    static let orderKeySQL = "COALESCE(event_timestamp_ms, (extract(epoch FROM created_at) * 1000)::bigint)"
 
     /// Reasons are for people reading the table; keep them bounded.
     static func clipped(_ text: String) -> String { String(text.prefix(500)) }

@@ -5,7 +5,8 @@ import GalleyRuntime
 
 /// How the WebhookWorker treats events: sandbox gating and the parking schedule.
 public struct WebhookApplierConfiguration: Sendable {
-    /// Apply `environment = SANDBOX` events (`WEBHOOK_APPLY_SANDBOX`; default: outside production).
+    /// Apply `environment = SANDBOX` events (`WEBHOOK_APPLY_SANDBOX`, default true everywhere, as
+    /// the original: App Review and TestFlight buy in the sandbox against production).
     public var applySandboxEvents: Bool
     /// Delays before the next try of a parked event, by attempt; the last one repeats.
     /// 1 min, 5 min, 15 min, 1 h, then every 6 h.

@@ -66,7 +66,7 @@ import Testing
         env["SECRET_KEY"] = "a-real-secret"
         let settings = try? Settings.load(from: env)
         #expect(settings?.dashScope.mock == false)
-        #expect(settings?.workers.applySandboxEvents == false)
+        #expect(settings?.workers.applySandboxEvents == true, "sandbox purchases (App Review) apply in production too")
     }
 
     @Test func workersDoNotNeedTheGatewaysSecrets() throws {

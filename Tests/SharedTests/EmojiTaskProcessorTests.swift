@@ -31,8 +31,17 @@ import Testing
         redis.shutdown()
     }
 
+    static let resultKeySecret = Crypto.randomBytes(32)
+
+    /// `results/<user>/<task>_<tag>.mp4`, the tag computed here independently of the processor.
+    func resultKey(_ user: some CustomStringConvertible, _ task: some CustomStringConvertible) -> String {
+        let tag = Crypto.hex(Array(Crypto.hmacSHA256(key: Self.resultKeySecret, data: task.description).prefix(8)))
+        return "results/\(user)/\(task)_\(tag).mp4"
+    }
+
     func configuration(worker: String = "worker-a") -> EmojiWorkerConfiguration {
         var config = EmojiWorkerConfiguration(consumer: "test", workerID: worker)
+        config.resultKeySecret = Self.resultKeySecret
         config.pollInterval = .milliseconds(20)
         config.pollTimeout = .seconds(30)
         // Long enough that a loaded machine never lets it lapse (no keeper renews it here).
@@ -64,11 +73,11 @@ import Testing
         let processor = processor(provider, sink: sink)
 
         let outcome = try await processor.process(taskID: task)
-        #expect(outcome == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
-        #expect(sink.keys == ["results/\(user)/\(task).mp4": "https://video.test/a.mp4"])
+        #expect(outcome == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
+        #expect(sink.keys == [resultKey(user, task): "https://video.test/a.mp4"])
         let row = try #require(try fixtures.row(task))
         #expect(row.status == "completed")
-        #expect(row.resultURL == "https://cdn.test/results/\(user)/\(task).mp4")
+        #expect(row.resultURL == "https://cdn.test/\(resultKey(user, task))")
         #expect(row.providerStatus == "SUCCEEDED")
         #expect(row.providerTaskID?.hasPrefix("p-1") == true)
         #expect(row.completed && row.started && !row.refunded)
@@ -159,7 +168,7 @@ import Testing
             .http(.create, status: 429, providerCode: "Throttling.RateQuota", providerMessage: "slow down"),
             .transport(.create, "connection reset"),
         ]))
-        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
         #expect(provider.submitAttempts == 3)
         #expect(provider.submits == 1)
     }
@@ -180,7 +189,7 @@ import Testing
         let provider = ScriptedEmojiProvider(.init(queryErrors: [
             .http(.query, status: 429, providerCode: "Throttling", providerMessage: nil), .transport(.query, "timeout"),
         ]))
-        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
     }
 
     @Test func resumesFromTheStoredProviderTaskWithoutSubmitting() async throws {
@@ -192,7 +201,7 @@ import Testing
                    worker = 'dead', worker_lease_until = now() - interval '1 second' WHERE id = $1
             """, [task])
         let provider = ScriptedEmojiProvider()
-        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
         #expect(provider.submitAttempts == 0)
         #expect(try fixtures.row(task)?.providerTaskID == "p-earlier")
     }
@@ -229,7 +238,7 @@ import Testing
         await #expect(throws: EmojiProcessingError.self) { try await self.processor(provider, sink: sink).process(taskID: task) }
         #expect(try fixtures.row(task)?.status == "processing")
         // The next delivery resumes polling and stores it.
-        #expect(try await processor(provider, sink: sink).process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(try await processor(provider, sink: sink).process(taskID: task) == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
         #expect(provider.submits == 1)
     }
 
@@ -314,7 +323,7 @@ import Testing
 
         provider.update { $0.states = [ProviderTaskState(status: "SUCCEEDED", videoURL: "https://video.test/c.mp4")] }
         let second = processor(provider, worker: "worker-b")
-        #expect(try await second.process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(try await second.process(taskID: task) == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
         #expect(provider.submits == 1)
     }
 
@@ -363,7 +372,7 @@ import Testing
         #expect(try await redis.withConnection { try $0.xlen(EmojiWorkerConfiguration.stream) } > before)
         // The entry leads to a normal resume.
         let provider = ScriptedEmojiProvider()
-        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/results/\(user)/\(task).mp4"))
+        #expect(try await processor(provider).process(taskID: task) == .completed(resultURL: "https://cdn.test/\(resultKey(user, task))"))
         #expect(provider.submitAttempts == 0)
         _ = try await redis.withConnection { try $0.del([EmojiWorkerConfiguration.stream]) }
     }

@@ -145,7 +145,7 @@ import Testing
         #expect([UInt8](data) == MockEmojiProvider.sampleVideo)
 
         let throttledClient = DashScopeClient(configuration: .init(baseURL: "http://127.0.0.1:\(server.port)", apiKey: "sk-test"),
-                                           session: .shared)
+                                           http: .shared)
         fake.update { $0.throttleRate = 1 }
         do {
             _ = try await throttledClient.query(taskID: submitted.taskID)

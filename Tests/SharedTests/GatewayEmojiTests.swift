@@ -105,6 +105,14 @@ struct GatewayEmojiTests {
         let rows = try await gateway.sql("SELECT detect_result::text AS detect FROM emoji_tasks WHERE id = $1", [taskID])
         let detect = try JSONParser.parse(try #require(rows.first).decode(String.self, "detect"))
         #expect(detect == ["face_bbox": [0, 0, 100, 100], "ext_bbox": [0, 0, 120, 120], "raw": ["mock": true]])
+
+        // An empty box counts as missing, as the original read it.
+        try await Self.credit(gateway, userID, 200)
+        let empty = try await gateway.post("/api/v1/emoji/create", token: token,
+                                           json: ["image_url": "https://img.example/c.png", "driven_id": "d1", "face_bbox": [], "ext_bbox": [1, 2, 3, 4]])
+        let emptyID = try #require(empty.data?["id"]?.int64Value)
+        let emptyRows = try await gateway.sql("SELECT detect_result::text AS detect FROM emoji_tasks WHERE id = $1", [emptyID])
+        #expect(try JSONParser.parse(try #require(emptyRows.first).decode(String.self, "detect"))["raw"] == ["mock": true])
     }
 
     @Test func insufficientPointsIs402001WithHTTP400AndChargesNothing() async throws {
@@ -230,11 +238,11 @@ struct GatewayEmojiTests {
         let stored = try await gateway.post("/api/v1/emoji/create", token: richToken, json: longBody)
         #expect(stored.status == 200)
         let anonymous = try await gateway.post("/api/v1/emoji/create", json: Self.body)
-        #expect(anonymous.status == 401 && anonymous.code == 401000)
+        #expect(anonymous.status == 403 && anonymous.code == 403000)
         // A well-signed token whose user is gone: 401000, not a foreign-key 500.
         let ghost = JWTSigner(secret: GatewayCoreTests.secret).sign(subject: "987654321", expiresAt: Date().addingTimeInterval(600))
         let gone = try await gateway.post("/api/v1/emoji/create", token: ghost, json: Self.body)
-        #expect(gone.status == 401 && gone.code == 401000)
+        #expect(gone.status == 401 && gone.code == 401000 && gone.message == "User not found")
     }
 
     // MARK: - Tasks, history, delete
@@ -272,13 +280,18 @@ struct GatewayEmojiTests {
         let deleted = try await gateway.request("DELETE", "/api/v1/emoji/task/\(taskID)", token: token)
         #expect(deleted.status == 200 && deleted.data == ["deleted": true])
         #expect(try await gateway.get("/api/v1/points/balance", token: token).data == ["balance": 200])
+        // Gone for the app, as the original's deleted row was; kept (cancelled) in the database.
         let task = try await gateway.get("/api/v1/emoji/task/\(taskID)", token: token)
-        #expect(task.data?["status"] == "failed" && task.data?["error_message"] == "Cancelled by user")
-        #expect(task.data?["completed_at"]?.stringValue != nil)
+        #expect(task.status == 404 && task.code == 404101)
+        let cancelled = try await gateway.sql(
+            "SELECT status, error_message, completed_at IS NOT NULL AS done FROM emoji_tasks WHERE id = $1", [taskID])
+        #expect(try cancelled.first?.decode(String.self, "status") == "failed")
+        #expect(try cancelled.first?.decode(String?.self, "error_message") == "Cancelled by user")
+        #expect(try cancelled.first?.decode(Bool.self, "done") == true)
         #expect(try await gateway.get("/api/v1/emoji/history", token: token).data?["count"] == 0)
 
         let again = try await gateway.request("DELETE", "/api/v1/emoji/task/\(taskID)", token: token)
-        #expect(again.data == ["deleted": true])
+        #expect(again.status == 404 && again.code == 404101)
         #expect(try await gateway.get("/api/v1/points/balance", token: token).data == ["balance": 200])
         let refunds = try await gateway.sql(
             "SELECT count(*) AS n FROM point_transactions WHERE user_id = $1 AND type = 'refund' AND ref_key = $2",
@@ -303,9 +316,11 @@ struct GatewayEmojiTests {
         }
         #expect(try await gateway.get("/api/v1/points/balance", token: token).data == ["balance": 0])
         #expect(try await gateway.get("/api/v1/emoji/history", token: token).data?["count"] == 0)
-        let still = try await gateway.get("/api/v1/emoji/task/\(processing)", token: token)
-        #expect(still.data?["status"] == "processing")
-        #expect(try await gateway.get("/api/v1/emoji/task/\(completed)", token: token).data?["result_url"] == "https://r/x.mp4")
+        for id in [processing, completed] {
+            #expect(try await gateway.get("/api/v1/emoji/task/\(id)", token: token).code == 404101)
+        }
+        let still = try await gateway.sql("SELECT status FROM emoji_tasks WHERE id = $1", [processing])
+        #expect(try still.first?.decode(String.self, "status") == "processing")
     }
 
     // MARK: - Upload and local storage
@@ -355,7 +370,7 @@ struct GatewayEmojiTests {
         #expect(bad.status == 422)
         #expect(bad.data?["errors"]?.arrayValue?.first?["loc"] == ["query", "ext"])
         #expect(bad.data?["errors"]?.arrayValue?.first?["msg"] == "Input should be 'jpg', 'jpeg', 'png' or 'webp'")
-        #expect(try await gateway.request("POST", "/api/v1/emoji/upload?ext=jpg").code == 401000)
+        #expect(try await gateway.request("POST", "/api/v1/emoji/upload?ext=jpg").code == 403000)
     }
 
     // MARK: - Detect

@@ -16,7 +16,7 @@ import Testing
 /// Rate limits kept in Redis (429000 with Retry-After), the open webhook of a local
 /// stack without a secret, and a provider that is not configured (500101).
 @Suite(.gateway(redisDatabase: 13, environment: [
-    "RATE_LIMIT_LOGIN_PER_MINUTE": "3", "RATE_LIMIT_CREATE_PER_MINUTE": "2",
+    "RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE": "3", "RATE_LIMIT_CREATE_PER_MINUTE": "2",
     "ALIYUN_EMOJI_MOCK": "false", "DASHSCOPE_BASE_URL": "http://127.0.0.1:9",
 ]))
 struct GatewayLimitsTests {

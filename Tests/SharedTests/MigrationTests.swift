@@ -150,7 +150,7 @@ private final class ScratchDatabase {
             Migration(version: 1, name: "one", sql: "CREATE TABLE one (n int)"),
             Migration(version: 2, name: "broken", sql: "CREATE TABLE half (n int); CREATE TABLE one (n int);"),
         ]
-        #expect(throws: PostgresError.self) {
+        #expect(throws: MigrationError.stepFailed) {
             try MigrationRunner.migrate(connection: connection, migrations: migrations, logger: logger)
         }
         let versions = try connection.query("SELECT version FROM galley_migrations").map { try $0.decode(Int.self, at: 0) }

@@ -70,7 +70,7 @@ import Testing
         let row = try #require(try connection.query("SELECT '2026-11-21 09:30:00.123+00'::timestamptz AS t").first)
         #expect(row.values[0] == "2026-11-21 09:30:00.123+00")
         let date = try row.decode(Date.self, "t")
-        #expect(Timestamp.iso8601(date) == "2026-11-21T09:30:00.123Z")
+        #expect(Timestamp.iso8601(date) == "2026-11-21T09:30:00.123000Z")
         #expect(date.postgresText == "2026-11-21T09:30:00.123000Z")
     }
 

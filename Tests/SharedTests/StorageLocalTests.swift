@@ -210,7 +210,7 @@ import Testing
             "image_url": "http://x/uploads/1/a.jpg",
             "upload": ["method": "PUT", "url": "http://x/uploads/1/a.jpg?sig",
                        "headers": ["Content-Type": "image/jpeg"], "fields": [:]],
-            "expires_at": "2027-01-15T08:00:00.500Z",
+            "expires_at": "2027-01-15T08:00:00.500000Z",
         ])
     }
 

@@ -59,18 +59,26 @@ import Testing
 
     func event(_ fields: JSONObject) throws -> RevenueCatEvent { try RevenueCatEvent(payload: WebhookSamples.body(fields)) }
 
-    @Test func anEarlierExpirationDoesNotEndALaterPeriod() throws {
+    /// The contract: EXPIRATION ends the subscription when it is the latest event (events
+    /// are folded in their order), whatever its `expiration_at_ms`; a later purchase or
+    /// renewal starts it again; the known period end never moves backwards.
+    @Test func theLatestExpirationEndsItWhateverItsExpiration() throws {
         var state = SubscriptionState(plan: .weekly)
         state.apply(try event(WebhookSamples.initialPurchase(id: "a")))
         state.apply(try event(WebhookSamples.renewal(id: "b")))
-        state.apply(try event(WebhookSamples.expiration(id: "c", purchasedAt: 1_658_726_374_000, expiration: 1_659_331_174_000)))
         #expect(state.status == "active")
-        #expect(state.periodEndMs == 1_659_359_932_000)
-        state.apply(try event(WebhookSamples.expiration(id: "d", purchasedAt: 1_658_755_132_000, expiration: 1_659_359_932_000)))
+        // Names the earlier period's expiration, yet it is the latest event.
+        state.apply(try event(WebhookSamples.expiration(id: "c", purchasedAt: 1_658_726_374_000, expiration: 1_659_331_174_000)))
         #expect(state.status == "expired")
         #expect(!state.willRenew)
-        // A stale purchase of the ended period does not revive it.
-        state.apply(try event(WebhookSamples.initialPurchase(id: "e")))
+        #expect(state.periodEndMs == 1_659_359_932_000)
+        state.apply(try event(WebhookSamples.renewal(id: "d")))
+        #expect(state.status == "active")
+        // A cancellation after an expiration does not revive it either.
+        state.apply(try event(WebhookSamples.expiration(id: "e", purchasedAt: 1_658_755_132_000, expiration: 1_659_359_932_000)))
+        state.apply(try event(WebhookSamples.lifecycle(
+            type: "CANCELLATION", id: "f", appUserID: "1", product: "weekly_001", purchasedAt: 1_658_755_132_000,
+            expiration: 1_659_359_932_000, timestamp: 1_698_000_000_000)))
         #expect(state.status == "expired")
         #expect(state.periodEndMs == 1_659_359_932_000)
     }

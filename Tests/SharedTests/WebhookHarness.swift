@@ -172,10 +172,10 @@ final class WebhookHarness: Sendable {
                 """,
             "orders": """
                 SELECT (user_id, order_no, product_type, product_id, quantity, amount, currency, status, payment_channel,
-                        transaction_id, paid_at, refunded_at)::text FROM orders
+                        transaction_id, paid_at, refunded_at, environment)::text FROM orders
                 """,
             "user_points": "SELECT (user_id, balance)::text FROM user_points",
-            "point_transactions": "SELECT (user_id, type, amount, order_no, ref_key)::text FROM point_transactions",
+            "point_transactions": "SELECT (user_id, type, amount, order_no, ref_key, environment)::text FROM point_transactions",
             "revenuecat_events": "SELECT (event_id, status, reason, user_id, applied_kind)::text FROM revenuecat_events",
             "revenuecat_aliases": "SELECT (app_user_id, user_id)::text FROM revenuecat_aliases",
             "revenuecat_transfers": "SELECT (event_id, from_app_user_id, to_app_user_id, event_timestamp_ms)::text FROM revenuecat_transfers",

@@ -2,6 +2,7 @@
 logged to .local/chaos/logs/<scenario>/, stopped (or SIGKILLed) by the pid we started."""
 import json
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -13,8 +14,9 @@ GATEWAY_PORT = 18480
 FAKE_PORT = 18490
 EMOJI_METRICS_PORT = 18491
 WEBHOOK_METRICS_PORT = 18492
-SECRET_KEY = "chaos-secret-key-not-for-production-0123456789"
-WEBHOOK_SECRET = "chaos-webhook-secret"
+# Drawn per chaos run: Galley signs with no key written in the repository.
+SECRET_KEY = secrets.token_urlsafe(32)
+WEBHOOK_SECRET = secrets.token_urlsafe(32)
 WEEK = "2026-W47"
 
 _started = []

@@ -35,7 +35,8 @@ REDIS_HOST REDIS_PORT REDIS_PASSWORD REDIS_DB SECRET_KEY ACCESS_TOKEN_EXPIRE_DAY
 REVENUECAT_WEBHOOK_SECRET OSS_ENDPOINT OSS_BUCKET OSS_ACCESS_KEY_ID OSS_ACCESS_KEY_SECRET
 OSS_DIR_PREFIX OSS_RESULT_PREFIX OSS_UPLOAD_EXPIRE_SECONDS OSS_PUBLIC_BASE_URL DASHSCOPE_BASE_URL
 DASHSCOPE_API_KEY ALIYUN_EMOJI_MOCK EMOJI_POLL_INTERVAL_SECONDS EMOJI_POLL_TIMEOUT_SECONDS
-ENVIRONMENT BACKEND_CORS_ORIGINS CONFIG_PATH EMOJI_WORKER_CONSUMER WEBHOOK_WORKER_CONSUMER""".split()
+ENVIRONMENT BACKEND_CORS_ORIGINS CONFIG_PATH EMOJI_WORKER_CONSUMER WEBHOOK_WORKER_CONSUMER
+ENV_FILE FORWARDED_ALLOW_IPS STORAGE_BACKEND""".split()
 
 # Set per process by compose / k8s / systemd; a shared env file must not set them
 # (systemd's EnvironmentFile= would even win over the units' Environment=).
@@ -633,10 +634,8 @@ def check_dockerfile() -> None:
             if not os.path.exists(os.path.join(ROOT, src)):
                 fail(f"Dockerfile: COPY source {src} does not exist")
     pkgs = apt_packages(runtime)
-    for forbidden in ("curl", "wget"):
-        if forbidden in pkgs:
-            fail(f"Dockerfile: runtime installs {forbidden}; the healthcheck needs none")
-    for needed in ("libhiredis0.14", "libpq5", "libmicrohttpd12", "libssl3"):
+    # curl: the original's compose healthcheck (`curl -f .../health-check/`) runs unchanged.
+    for needed in ("libhiredis0.14", "libpq5", "libmicrohttpd12", "libssl3", "libcurl4", "curl"):
         if needed not in pkgs:
             fail(f"Dockerfile: runtime stage lacks {needed}")
     ignore = os.path.join(DEPLOY, "Dockerfile.dockerignore")

@@ -3,10 +3,17 @@ public import Foundation
 /// HS256 JSON Web Tokens, as the original issued them with PyJWT
 /// (`{"alg":"HS256","typ":"JWT"}`, claims `exp` and `sub`), so tokens already in the
 /// app keep working. Every other `alg`, `none` included, is refused.
+///
+/// Rotation: tokens are signed with `secret` only; `previousSecrets` (`SECRET_KEY_PREVIOUS`)
+/// still verify, so tokens issued before a key change keep working until they expire.
 public struct JWTSigner: Sendable {
     private let key: [UInt8]
+    private let previousKeys: [[UInt8]]
 
-    public init(secret: String) { key = Array(secret.utf8) }
+    public init(secret: String, previousSecrets: [String] = []) {
+        key = Array(secret.utf8)
+        previousKeys = previousSecrets.map { Array($0.utf8) }.filter { !$0.isEmpty }
+    }
 
     /// A token for `subject` that expires at `expiresAt` (whole seconds, as PyJWT writes them).
     public func sign(subject: String, expiresAt: Date) -> String {
@@ -26,8 +33,11 @@ public struct JWTSigner: Sendable {
         else { throw .malformed }
         guard header["alg"]?.stringValue == "HS256" else { throw .algorithmNotAllowed }
         guard let signature = Base64URL.decode(parts[2]) else { throw .malformed }
-        let expected = Crypto.hmacSHA256(key: key, data: String(parts[0]) + "." + String(parts[1]))
-        guard Crypto.constantTimeEquals(signature, expected) else { throw .badSignature }
+        let signingInput = Array((String(parts[0]) + "." + String(parts[1])).utf8)
+        let matches = ([key] + previousKeys).contains { candidate in
+            Crypto.constantTimeEquals(signature, Crypto.hmacSHA256(key: candidate, data: signingInput))
+        }
+        guard matches else { throw .badSignature }
         guard let payloadBytes = Base64URL.decode(parts[1]),
               let claims = try? JSONParser.parse(payloadBytes), claims.objectValue != nil
         else { throw .malformed }

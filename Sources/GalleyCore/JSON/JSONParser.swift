@@ -1,13 +1,24 @@
 
 /// A strict RFC 8259 parser over bytes: rejects invalid UTF-8, trailing garbage,
 /// lone surrogates and nesting deeper than ``maxDepth``, so bad bodies become a 422,
-/// never a crash.
+/// never a crash. Work is linear in the input for every shape: duplicate keys are found
+/// through a hash index, never by scanning the members already read.
 public struct JSONParser {
+    /// Deepest nesting accepted. The original (Python's `json`) failed near 1 000 with a
+    /// bare 400; no request model nests deeper than 3, so 64 refuses nothing real.
     public static let maxDepth = 64
+    /// Most members in one object or array. A 1 MiB body holds at most ~260 000 values;
+    /// this bounds what one container costs without refusing a body the original took.
+    public static let maxMembers = 100_000
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, maxMembers: maxMembers)
+    }
+
+    /// Parses with a chosen member cap (tests measure the parser without it).
+    public static func parse(_ bytes: [UInt8], maxMembers: Int) throws(JSONParseError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var parser = JSONParser(buffer: buffer)
+            var parser = JSONParser(buffer: buffer, maxMembers: maxMembers)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -21,11 +32,17 @@ public struct JSONParser {
     }
 
     private let buffer: UnsafeBufferPointer<UInt8>
+    private let maxMembers: Int
     private var index = 0
 
-    private init(buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
+    private init(buffer: UnsafeBufferPointer<UInt8>, maxMembers: Int) {
+        self.buffer = buffer
+        self.maxMembers = maxMembers
+    }
 
-    private func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+    private func error(_ reason: String, kind: JSONParseError.Kind = .syntax) -> JSONParseError {
+        JSONParseError(offset: index, reason: reason, kind: kind)
+    }
 
     private mutating func skipWhitespace() {
         while index < buffer.count {
@@ -37,7 +54,8 @@ public struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth < JSONParser.maxDepth else { throw error("Nesting too deep") }
+        // pydantic-core's words for the same refusal.
+        guard depth < JSONParser.maxDepth else { throw error("recursion limit exceeded", kind: .tooDeep) }
         guard index < buffer.count else { throw error("Expecting value") }
         switch buffer[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -63,11 +81,13 @@ public struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var object = JSONObject()
+        var entries: [JSONObject.Entry] = []
+        // Built once an object outgrows a short linear scan: key → position in `entries`.
+        var positions = KeyIndex()
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .object(JSONObject(uniqueEntries: entries))
         }
         while true {
             skipWhitespace()
@@ -79,13 +99,31 @@ public struct JSONParser {
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw error("Expecting ':' delimiter") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue(depth: depth + 1)
+            let value = try parseValue(depth: depth + 1)
+            // Python's dict: a repeated key keeps its first place and takes the last value.
+            if let existing = position(of: key, in: entries, index: &positions) {
+                entries[existing].value = value
+            } else {
+                guard entries.count < maxMembers else { throw error("Too many members", kind: .tooLarge) }
+                if !positions.isEmpty { positions.insert(key, at: entries.count, entries: entries) }
+                entries.append(JSONObject.Entry(key: key, value: value))
+            }
             skipWhitespace()
             guard index < buffer.count else { throw error("Expecting ',' delimiter") }
             if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
-            if buffer[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if buffer[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(uniqueEntries: entries)) }
             throw error("Expecting ',' delimiter")
         }
+    }
+
+    /// Short objects are scanned (cheaper than hashing); from 16 members on, a hash index
+    /// answers in constant time, so an object costs linear time whatever its size.
+    private func position(of key: String, in entries: [JSONObject.Entry], index positions: inout KeyIndex) -> Int? {
+        if positions.isEmpty {
+            if entries.count < 16 { return entries.firstIndex { $0.key == key } }
+            positions.build(entries)
+        }
+        return positions.find(key, entries: entries)
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -98,6 +136,7 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
+            guard array.count < maxMembers else { throw error("Too many members", kind: .tooLarge) }
             array.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard index < buffer.count else { throw error("Expecting ',' delimiter") }
@@ -158,7 +197,8 @@ public struct JSONParser {
                         throw error("Invalid \\uXXXX escape")
                     }
                     guard let unicode = Unicode.Scalar(scalar) else { throw error("Invalid \\uXXXX escape") }
-                    bytes.append(contentsOf: Array(String(Character(unicode)).utf8))
+                    // Straight into the buffer: no String or Array per escape.
+                    UTF8.encode(unicode) { bytes.append($0) }
                 default:
                     throw error("Invalid \\escape")
                 }
@@ -212,6 +252,13 @@ public struct JSONParser {
             guard index < buffer.count, isDigit(buffer[index]) else { throw error("Invalid number") }
             while index < buffer.count, isDigit(buffer[index]) { index += 1 }
         }
+        // Up to 18 digits cannot overflow Int64: read them in place, no String on the way.
+        let digitsStart = buffer[start] == UInt8(ascii: "-") ? start + 1 : start
+        if isInteger, index - digitsStart <= 18 {
+            var magnitude: Int64 = 0
+            for position in digitsStart..<index { magnitude = magnitude * 10 + Int64(buffer[position] &- 48) }
+            return .int(digitsStart == start ? magnitude : -magnitude)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .int(integer) }
         guard let double = Double(text), double.isFinite else { throw error("Number out of range") }
@@ -223,7 +270,71 @@ public struct JSONParser {
 
 /// Where and why a document is not JSON. The reason is generic and safe to show a client.
 public struct JSONParseError: Error, CustomStringConvertible {
+    /// Broken syntax, nesting over ``JSONParser/maxDepth`` (a 422), or a container over
+    /// ``JSONParser/maxMembers`` (a 413: the body is too large, not wrong).
+    public enum Kind: Sendable, Equatable { case syntax, tooDeep, tooLarge }
+
     public let offset: Int
     public let reason: String
+    public var kind: Kind = .syntax
     public var description: String { "JSON decode error: \(reason) at offset \(offset)" }
+}
+
+/// Key → position in an object's entries: open addressing over the keys' UTF-8 with the
+/// standard library's per-process seeded hash (so colliding keys cannot be precomputed),
+/// hashes kept beside the positions so growing never rehashes a string.
+private struct KeyIndex {
+    /// Slot: position + 1 (0 = empty) in the low 32 bits, the key's hash in the high 32.
+    private var slots: [UInt64] = []
+    private var count = 0
+
+    var isEmpty: Bool { slots.isEmpty }
+
+    private static func hash(_ key: String) -> UInt32 {
+        var key = key
+        return key.withUTF8 { bytes in
+            var hasher = Hasher()
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            return UInt32(truncatingIfNeeded: hasher.finalize())
+        }
+    }
+
+    mutating func build(_ entries: [JSONObject.Entry]) {
+        slots = [UInt64](repeating: 0, count: 64)
+        for (position, entry) in entries.enumerated() { insert(entry.key, at: position, entries: entries) }
+    }
+
+    func find(_ key: String, entries: [JSONObject.Entry]) -> Int? {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while true {
+            let value = slots[slot]
+            if value == 0 { return nil }
+            if UInt32(truncatingIfNeeded: value >> 32) == hash {
+                let position = Int(UInt32(truncatingIfNeeded: value)) - 1
+                if entries[position].key == key { return position }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    mutating func insert(_ key: String, at position: Int, entries: [JSONObject.Entry]) {
+        if (count + 1) * 2 > slots.count { grow() }
+        place(UInt64(Self.hash(key)) << 32 | UInt64(position + 1))
+        count += 1
+    }
+
+    private mutating func place(_ value: UInt64) {
+        let mask = slots.count - 1
+        var slot = Int(UInt32(truncatingIfNeeded: value >> 32)) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = value
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: Swift.max(64, old.count * 2))
+        for value in old where value != 0 { place(value) }
+    }
 }

@@ -27,6 +27,8 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
         entries = pairs.map { Entry(key: $0.0, value: $0.1) }
     }
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
+    /// Entries whose keys are already distinct (the parser checked them).
+    init(uniqueEntries: [Entry]) { entries = uniqueEntries }
 
     public var count: Int { entries.count }
     public var keys: [String] { entries.map(\.key) }

@@ -19,7 +19,7 @@ public enum JSONWriter {
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
             if d.isFinite {
-                if d.rounded() == d, abs(d) < 1e15 {
+                if d.rounded() == d, abs(d) < 1e16 {  // Python's repr switches to exponents at 1e16
                     out.append(contentsOf: String(Int64(d)).utf8)
                     out.append(contentsOf: ".0".utf8)
                 } else {
@@ -50,7 +50,8 @@ public enum JSONWriter {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Writes a quoted, escaped JSON string (control characters as \u00XX).
+    /// Writes a quoted, escaped JSON string as Python's `json.dumps(ensure_ascii=False)` does:
+    /// the short escapes, other control characters as \u00XX, everything else raw UTF-8.
     public static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
@@ -60,6 +61,8 @@ public enum JSONWriter {
             case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
             case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
             case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
             case 0..<0x20:
                 out.append(contentsOf: "\\u00".utf8)
                 out.append(hex[Int(byte >> 4)])

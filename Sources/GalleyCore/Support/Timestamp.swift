@@ -1,21 +1,30 @@
 public import Foundation
 
-/// ISO 8601 UTC timestamps with milliseconds (`2026-11-21T09:30:00.123Z`), the contract's
-/// datetime form. Hand-rolled: DateFormatter is slow and not thread-safe to share.
+/// ISO 8601 UTC timestamps as the original's pydantic v2 wrote them: six fraction digits
+/// (`2026-11-21T09:30:00.123456Z`), none at all when the microsecond is 0
+/// (`2026-11-21T09:30:00Z`). Hand-rolled: DateFormatter is slow and not thread-safe to share.
 public enum Timestamp {
-    /// Formats `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    /// Formats `date`, rounded to the nearest microsecond (PostgreSQL's precision; a
+    /// `Date` read from a `timestamptz` lands within a fraction of a microsecond of it).
     public static func iso8601(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        return iso8601(millisecondsSince1970: millis)
+        iso8601(microsecondsSince1970: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
     }
 
+    /// Always `.mmmZ` (three digits): the fixed form the PostgreSQL encoder extends to microseconds.
     public static func iso8601(millisecondsSince1970 millis: Int64) -> String {
-        var seconds = time_t(millis.floorDiv(1000))
+        let text = iso8601(microsecondsSince1970: millis.floorDiv(1000) * 1_000_000)
         let ms = Int(millis - millis.floorDiv(1000) * 1000)
+        return String(text.dropLast()) + "." + pad(ms, 3) + "Z"
+    }
+
+    public static func iso8601(microsecondsSince1970 micros: Int64) -> String {
+        var seconds = time_t(micros.floorDiv(1_000_000))
+        let fraction = Int(micros - micros.floorDiv(1_000_000) * 1_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(ms, 3))Z"
+        let base = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+        return fraction == 0 ? base + "Z" : base + "." + pad(fraction, 6) + "Z"
     }
 
     /// Parses ISO 8601 / RFC 3339 and PostgreSQL's text form (`2026-11-21 09:30:00.123456+00`).

@@ -1,15 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 import GalleyCore
+public import GalleyHTTPClient
 import GalleyPostgres
 import GalleyRedis
 import GalleyStorage
 import GalleyRuntime
 
 /// DashScope's emoji API over HTTP, as the original called it: face detect
-/// (synchronous), video synthesis (`X-DashScope-Async: enable`) and the task query.
+/// (synchronous), video synthesis (`X-DashScope-Async: enable`) and the task query,
+/// through the fleet's one ``HTTPClient``.
 public struct DashScopeClient: EmojiProvider {
     public struct Configuration: Sendable {
         public var baseURL: String
@@ -30,12 +29,15 @@ public struct DashScopeClient: EmojiProvider {
     static let synthesisPath = "/api/v1/services/aigc/image2video/video-synthesis"
     static let taskPath = "/api/v1/tasks/"
 
-    public let configuration: Configuration
-    private let session: URLSession
+    /// Largest answer accepted; DashScope's are a few hundred bytes.
+    static let maxAnswerBytes = 1 << 20
 
-    public init(configuration: Configuration, session: URLSession = .shared) {
+    public let configuration: Configuration
+    private let http: HTTPClient
+
+    public init(configuration: Configuration, http: HTTPClient = .shared) {
         self.configuration = configuration
-        self.session = session
+        self.http = http
     }
 
     public func detect(imageURL: String) async throws(DashScopeError) -> FaceDetection {
@@ -95,25 +97,22 @@ public struct DashScopeClient: EmojiProvider {
 
     private func send(_ stage: DashScopeError.Stage, path: String, body: JSONValue?, async: Bool, timeout: Double) async throws(DashScopeError) -> JSONValue {
         guard let apiKey = configuration.apiKey, !apiKey.isEmpty else { throw .notConfigured(stage) }
-        guard let url = URL(string: configuration.baseURL + path) else { throw .invalidResponse(stage, "bad URL") }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = body == nil ? "GET" : "POST"
-        request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(JSONWriter.bytes(body))
-        }
-        if async { request.setValue("enable", forHTTPHeaderField: "X-DashScope-Async") }
-
-        let data: Data
-        let response: URLResponse
+        var headers: [(name: String, value: String)] = [("Authorization", "Bearer \(apiKey)")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if async { headers.append(("X-DashScope-Async", "enable")) }
+        let request = HTTPClientRequest(method: body == nil ? "GET" : "POST", url: configuration.baseURL + path, headers: headers,
+                                        body: body.map { JSONWriter.bytes($0) } ?? [], maxResponseBytes: DashScopeClient.maxAnswerBytes)
+        let response: HTTPClientResponse
         do {
-            (data, response) = try await session.data(for: request)
+            response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch let error as HTTPClientError where error.code == .invalidRequest {
+            throw .invalidResponse(stage, "request refused: \(error.debugDescription)")
         } catch {
-            throw .transport(stage, String(describing: error))
+            // Cancellation included: the caller checks for it at its next safe point.
+            throw .transport(stage, String(reflecting: error))
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let parsed = try? JSONParser.parse([UInt8](data))
+        let status = response.status
+        let parsed = try? JSONParser.parse(response.body)
         guard (200..<300).contains(status) else {
             throw .http(stage, status: status, providerCode: parsed.flatMap { DashScopeClient.text($0["code"]) },
                         providerMessage: parsed.flatMap { DashScopeClient.text($0["message"]) })

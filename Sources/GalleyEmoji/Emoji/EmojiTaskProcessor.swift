@@ -219,15 +219,15 @@ public final class EmojiTaskProcessor: Sendable {
             let started = ContinuousClock.now
             nextPoll = max(nextPoll, started - configuration.pollInterval / 2) + configuration.pollInterval
             let answer: ProviderTaskState
-            let result = await EmojiTaskProcessor.shielded { [provider] () -> Result<ProviderTaskState, DashScopeError> in
-                do throws(DashScopeError) {
-                    return .success(try await provider.query(taskID: providerTaskID))
-                } catch {
-                    return .failure(error)
-                }
+            let result: Result<ProviderTaskState, DashScopeError>
+            do throws(DashScopeError) {
+                result = .success(try await provider.query(taskID: providerTaskID))
+            } catch {
+                result = .failure(error)
             }
             metrics.pollSeconds.observe((ContinuousClock.now - started).seconds)
-            // A safe point: the provider id is stored, nothing is half done.
+            // A safe point: the provider id is stored, nothing is half done. A query cut
+            // short by shutdown ends here, not as a transient failure.
             try Task.checkCancellation()
             switch result {
             case .success(let state):
@@ -281,9 +281,13 @@ public final class EmojiTaskProcessor: Sendable {
                        message: "generation did not finish within \(Int(configuration.pollTimeout.seconds)) s", providerStatus: lastStatus)
     }
 
-    /// The key a task's video is stored under: `<prefix>/<user id>/<task id>.mp4`.
+    /// The key a task's video is stored under: `<prefix>/<user id>/<task id>_<tag>.mp4`,
+    /// the tag 16 hex digits of an HMAC of the task id (not guessable, same on every delivery).
     public func resultKey(for task: EmojiTaskRecord) -> String {
-        let name = "\(task.userID)/\(task.id).mp4"
+        let tag = Crypto.hex(Array(Crypto.hmacSHA256(key: configuration.resultKeySecret, data: String(task.id)).prefix(8)))
+        // A failed HMAC (empty) must not drop the tag: fall back to random bytes.
+        let safeTag = tag.isEmpty ? Crypto.hex(Crypto.randomBytes(8)) : tag
+        let name = "\(task.userID)/\(task.id)_\(safeTag).mp4"
         return configuration.resultPrefix.isEmpty ? name : "\(configuration.resultPrefix)/\(name)"
     }
 
@@ -292,12 +296,11 @@ public final class EmojiTaskProcessor: Sendable {
         var resultURL: String?
         for attempt in 0..<max(1, configuration.storeAttempts) {
             if attempt > 0 { try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1)) }
-            let stored = await EmojiTaskProcessor.shielded { [results] () -> Result<String, any Error> in
-                do {
-                    return .success(try await results.store(videoURL: videoURL, key: key))
-                } catch {
-                    return .failure(error)
-                }
+            let stored: Result<String, any Error>
+            do {
+                stored = .success(try await results.store(videoURL: videoURL, key: key))
+            } catch {
+                stored = .failure(error)
             }
             try Task.checkCancellation()
             switch stored {

@@ -36,8 +36,12 @@ public struct EmojiWorkerConfiguration: Sendable {
     public var backoff = Backoff()
     /// Provider submissions per second per API key, across the fleet.
     public var submitRatePerSecond: Double = 1
-    /// Results go to `<resultPrefix>/<user id>/<task id>.mp4`.
+    /// Results go to `<resultPrefix>/<user id>/<task id>_<tag>.mp4`.
     public var resultPrefix: String = "results"
+    /// Key of the result keys' tag (HMAC of the task id): a public bucket's videos cannot
+    /// be found from guessed ids, and a redelivered task still writes the same key.
+    /// Derived from `SECRET_KEY` by ``load(settings:)``; random per process otherwise.
+    public var resultKeySecret: [UInt8] = Crypto.randomBytes(32)
     /// How long a generation takes with `ALIYUN_EMOJI_MOCK=true`.
     public var mockDelay: Duration = .seconds(2)
     /// The worker's `/metrics` and `/health` port.
@@ -82,6 +86,7 @@ public struct EmojiWorkerConfiguration: Sendable {
         config.pollTimeout = settings.dashScope.pollTimeout
         config.submitRatePerSecond = settings.dashScope.submitRatePerSecond
         config.resultPrefix = settings.storage.resultPrefix
+        config.resultKeySecret = Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-result-keys")
         config.mockDelay = settings.workers.emojiMockDelay
         config.metricsPort = settings.workers.metricsPort ?? GalleyExecutable.emojiWorker.defaultMetricsPort ?? 9101
         return config

@@ -6,8 +6,9 @@ public import GalleyCore
 /// Holds one Snowflake node id in Redis (`galley:snowflake:node:<n>`) for as long as the
 /// process runs, so two live processes never share a node id and so never mint equal ids.
 ///
-/// Without `SNOWFLAKE_NODE_ID` any free id is taken (`SET NX PX`, scanning from a random
-/// offset); with it, exactly that id or an error. A background `Thread` (not a task: it
+/// `SNOWFLAKE_NODE_ID` is a preference (the contract's rule): that id when no live process
+/// holds it, else any free id (`SET NX PX`, scanning from a random offset), logged, so the
+/// original's `.env` (node 0 in every process) starts every process. A background `Thread` (not a task: it
 /// makes blocking pool calls and must keep running when the cooperative pool is busy)
 /// renews the key every ttl/3 and puts it back if Redis lost it; ``release()`` stops the
 /// thread and deletes the key if it is still ours.
@@ -62,7 +63,7 @@ public final class SnowflakeNodeLease: Sendable {
 
     /// Reads `SNOWFLAKE_NODE_ID`: nil when unset or empty, an error when not 0...1023.
     public static func nodeID(fromEnvironment environment: [String: String]) throws -> Int? {
-        guard let raw = environment["SNOWFLAKE_NODE_ID"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty
+        guard let raw = environment["SNOWFLAKE_NODE_ID"]?.trimmingWhitespace(), !raw.isEmpty
         else { return nil }
         guard let value = Int(raw), SnowflakeGenerator.nodeIDRange.contains(value) else {
             throw SnowflakeError.invalidNodeID
@@ -70,8 +71,8 @@ public final class SnowflakeNodeLease: Sendable {
         return value
     }
 
-    /// Leases the id `SNOWFLAKE_NODE_ID` names (in `environment`, by default the process's),
-    /// or any free one when it is unset.
+    /// Leases the id `SNOWFLAKE_NODE_ID` names (in `environment`, by default the process's
+    /// settings, `.env` included) when it is free, or any free one.
     public static func acquire(
         pool: RedisPool,
         environment: [String: String]? = nil,
@@ -80,42 +81,38 @@ public final class SnowflakeNodeLease: Sendable {
         onLost: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> SnowflakeNodeLease {
         try acquire(
-            pool: pool, nodeID: nodeID(fromEnvironment: environment ?? ProcessInfo.processInfo.environment), ttlMilliseconds: ttlMilliseconds,
+            pool: pool, nodeID: nodeID(fromEnvironment: environment ?? ProcessEnvironment.values()), ttlMilliseconds: ttlMilliseconds,
             logger: logger, onLost: onLost)
     }
 
-    /// Leases `nodeID` exactly (``SnowflakeError/nodeIDTaken`` if a live process has it),
-    /// or the first free id from a random offset when nil. `onLost` runs (on the renewal
-    /// thread) if another process turns out to hold the id; the owner should stop minting.
+    /// Leases `nodeID` when no live process holds it, else (or when nil) the first free id
+    /// from a random offset; ``SnowflakeError/noFreeNodeID`` only when all 1024 are held.
+    /// `onLost` runs (on the renewal thread) if another process turns out to hold the id;
+    /// the owner should stop minting.
     public static func acquire(
         pool: RedisPool,
-        nodeID: Int?,
+        nodeID preferred: Int?,
         ttlMilliseconds: Int = defaultTTLMilliseconds,
         logger: Logger = Logger(label: "snowflake"),
         onLost: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> SnowflakeNodeLease {
         guard ttlMilliseconds >= 3 else { throw RedisError.invalidArgument("lease TTL too short") }
+        if let preferred, !SnowflakeGenerator.nodeIDRange.contains(preferred) { throw SnowflakeError.invalidNodeID }
         let token = makeToken()
         let leased: Int = try pool.withConnection { connection in
-            if let nodeID {
-                guard SnowflakeGenerator.nodeIDRange.contains(nodeID) else { throw SnowflakeError.invalidNodeID }
-                let taken = try connection.set(
-                    key(for: nodeID), .string(token), expireMilliseconds: ttlMilliseconds, onlyIfAbsent: true)
-                guard taken else {
-                    let holder = (try? connection.get(key(for: nodeID))) ?? nil
-                    throw SnowflakeError.nodeIDTaken("node \(nodeID) held by \(holder ?? "unknown")")
-                }
-                return nodeID
+            func claim(_ candidate: Int) throws -> Bool {
+                try connection.set(key(for: candidate), .string(token), expireMilliseconds: ttlMilliseconds, onlyIfAbsent: true)
+            }
+            if let preferred {
+                if try claim(preferred) { return preferred }
+                logger.warning("SNOWFLAKE_NODE_ID is held by another live process; leasing a free node id instead",
+                               ["preferred_node_id": String(preferred)])
             }
             let count = SnowflakeGenerator.nodeIDRange.count
             let offset = Int.random(in: SnowflakeGenerator.nodeIDRange)
             for step in 0..<count {
                 let candidate = (offset + step) % count
-                if try connection.set(
-                    key(for: candidate), .string(token), expireMilliseconds: ttlMilliseconds, onlyIfAbsent: true)
-                {
-                    return candidate
-                }
+                if candidate != preferred, try claim(candidate) { return candidate }
             }
             throw SnowflakeError.noFreeNodeID
         }

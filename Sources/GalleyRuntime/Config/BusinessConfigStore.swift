@@ -6,69 +6,115 @@ import GalleyRedis
 import GalleyHTTP
 import GalleyStorage
 
-/// Holds the business config and re-reads `CONFIG_PATH` when the file changes, at
-/// most once a second, so operators edit prices without a restart. A file that
-/// turns invalid while running is logged and ignored: the last good one stays.
+/// Holds the business config and re-reads its file by content (not by modification
+/// time: a swapped symlink or an edit within the same second must be seen) at most
+/// every ``recheckInterval``, so operators edit prices without a restart. A file that
+/// turns invalid or vanishes while running is logged and ignored: the last good one
+/// stays, and ``lastError`` says why.
+///
+/// The file is `CONFIG_PATH`, else the original's `app/config/default_config.json`
+/// under the working directory when it exists, else none (the original's default,
+/// built in).
 public final class BusinessConfigStore: Sendable {
     private struct State {
         var config: BusinessConfig
-        var lastCheck: Double
-        var fingerprint: String
+        var lastCheck: ContinuousClock.Instant
+        var content: [UInt8]
+        var lastError: String?
     }
 
+    /// The original's path of the file, relative to the working directory.
+    public static let originalRelativePath = "app/config/default_config.json"
+
+    /// The file read, or nil when the built-in default is in force.
     public let path: String?
+    /// Well under the original's 60 s.
+    public let recheckInterval: Duration
     private let state: Mutex<State>
     private let logger = Logger(label: "config")
 
     /// Loads the file now; a missing or invalid file at start is a configuration error.
-    public init(path: String?) throws(ConfigurationError) {
-        self.path = path
+    public init(
+        path configured: String?, workingDirectory: String? = nil, recheckInterval: Duration = .seconds(2)
+    ) throws(ConfigurationError) {
+        self.recheckInterval = recheckInterval
+        path = BusinessConfigStore.resolve(
+            configured, workingDirectory: workingDirectory ?? FileManager.default.currentDirectoryPath)
         guard let path else {
-            state = Mutex(State(config: .builtIn, lastCheck: .infinity, fingerprint: ""))
+            let builtIn = (try? BusinessConfig(document: JSONParser.parse(BusinessConfig.originalDefaultJSON))) ?? .builtIn
+            state = Mutex(State(config: builtIn, lastCheck: .now, content: [], lastError: nil))
             return
         }
-        let fingerprint = BusinessConfigStore.fingerprint(path)
-        let config = try BusinessConfigStore.read(path)
-        state = Mutex(State(config: config, lastCheck: Date().timeIntervalSince1970, fingerprint: fingerprint))
+        guard let content = FileManager.default.contents(atPath: path).map(Array.init) else {
+            throw .invalid("CONFIG_PATH", expected: "a readable JSON file")
+        }
+        let config = try BusinessConfigStore.parse(content)
+        state = Mutex(State(config: config, lastCheck: .now, content: content, lastError: nil))
+        logger.info("business config loaded", ["path": path])
     }
 
-    /// The config in force, re-read first if the file changed.
+    /// `CONFIG_PATH` made absolute, else the original's file when it exists, else nil.
+    static func resolve(_ configured: String?, workingDirectory: String) -> String? {
+        let base = URL(fileURLWithPath: workingDirectory)
+        if let configured {
+            return configured.hasPrefix("/") ? configured : base.appendingPathComponent(configured).path
+        }
+        let original = base.appendingPathComponent(originalRelativePath).path
+        return FileManager.default.fileExists(atPath: original) ? original : nil
+    }
+
+    /// The config in force, re-read first when the last read is older than the interval.
     public var current: BusinessConfig {
-        guard let path else { return state.withLock { $0.config } }
-        let now = Date().timeIntervalSince1970
-        let due = state.withLock { state -> String? in
-            guard now - state.lastCheck >= 1 else { return nil }
-            state.lastCheck = now
-            return state.fingerprint
-        }
-        if let previous = due {
-            let fingerprint = BusinessConfigStore.fingerprint(path)
-            if fingerprint != previous {
-                do {
-                    let config = try BusinessConfigStore.read(path)
-                    state.withLock { $0.config = config; $0.fingerprint = fingerprint }
-                    logger.info("business config reloaded", ["path": path])
-                } catch {
-                    state.withLock { $0.fingerprint = fingerprint }
-                    logger.error("business config change ignored: \(error)", ["path": path])
-                }
-            }
-        }
+        if let path, isDue() { reload(path) }
         return state.withLock { $0.config }
     }
 
-    private static func fingerprint(_ path: String) -> String {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "missing" }
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
-        return "\(modified):\(size)"
+    /// Why the file's current content is not in force (nil when it is).
+    public var lastError: String? {
+        if let path, isDue() { reload(path) }
+        return state.withLock { $0.lastError }
     }
 
-    private static func read(_ path: String) throws(ConfigurationError) -> BusinessConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .invalid("CONFIG_PATH", expected: "a readable JSON file")
+    /// Claims the next check (one caller per interval does the read).
+    private func isDue() -> Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard now - state.lastCheck >= recheckInterval else { return false }
+            state.lastCheck = now
+            return true
         }
-        guard let document = try? JSONParser.parse([UInt8](data)) else {
+    }
+
+    private func reload(_ path: String) {
+        guard let content = FileManager.default.contents(atPath: path).map(Array.init) else {
+            record(error: "the file cannot be read", path: path)
+            return
+        }
+        guard content != state.withLock({ $0.content }) else { return }
+        do {
+            let config = try BusinessConfigStore.parse(content)
+            state.withLock {
+                $0.config = config
+                $0.content = content
+                $0.lastError = nil
+            }
+            logger.info("business config reloaded", ["path": path])
+        } catch {
+            state.withLock { $0.content = content }  // log a bad content once
+            record(error: error.description, path: path)
+        }
+    }
+
+    private func record(error: String, path: String) {
+        let isNew = state.withLock { state -> Bool in
+            defer { state.lastError = error }
+            return state.lastError != error
+        }
+        if isNew { logger.error("business config change ignored; the last good one stays: \(error)", ["path": path]) }
+    }
+
+    private static func parse(_ content: [UInt8]) throws(ConfigurationError) -> BusinessConfig {
+        guard let document = try? JSONParser.parse(content) else {
             throw .invalid("CONFIG_PATH", expected: "a file of valid JSON")
         }
         return try BusinessConfig(document: document)

@@ -24,7 +24,29 @@ public enum ObjectStorageFactory {
             )
         case .s3:
             return try S3ObjectStorage(configuration: s3Configuration(settings))
+        case .oss:
+            return try OSSObjectStorage(configuration: ossConfiguration(settings))
         }
+    }
+
+    /// Aliyun OSS with its own protocol, from the original's settings: `OSS_ENDPOINT` as
+    /// the original read it (``OSSStorageConfiguration/endpointURL(_:)``), the four
+    /// `OSS_*` required, `OSS_OBJECT_ACL` on every upload.
+    static func ossConfiguration(_ settings: Settings.Storage) throws(StorageError) -> OSSStorageConfiguration {
+        guard let endpointText = settings.endpoint, let endpoint = OSSStorageConfiguration.endpointURL(endpointText) else {
+            throw .notConfigured("OSS_ENDPOINT")
+        }
+        guard let bucket = settings.bucket, !bucket.isEmpty else { throw .notConfigured("OSS_BUCKET") }
+        guard let keyID = settings.accessKeyID, !keyID.isEmpty else { throw .notConfigured("OSS_ACCESS_KEY_ID") }
+        guard let secret = settings.accessKeySecret, !secret.isEmpty else {
+            throw .notConfigured("OSS_ACCESS_KEY_SECRET")
+        }
+        var configuration = OSSStorageConfiguration(
+            endpoint: endpoint, bucket: bucket, accessKeyID: keyID, accessKeySecret: secret
+        )
+        configuration.objectACL = settings.objectACL
+        configuration.publicBaseURL = settings.publicBaseURL
+        return configuration
     }
 
     /// `OSS_ENDPOINT` may come without a scheme (`oss-cn-hangzhou.aliyuncs.com`, as the

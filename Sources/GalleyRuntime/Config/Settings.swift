@@ -31,11 +31,13 @@ public struct Settings: Sendable {
 
     public struct Auth: Sendable {
         public var secretKey: String
+        /// `SECRET_KEY_PREVIOUS`: keys that still verify tokens (never sign), for rotation.
+        public var previousSecretKeys: [String] = []
         public var accessTokenLifetime: Duration
     }
 
     public struct Storage: Sendable {
-        public enum Backend: String, Sendable { case local, s3 }
+        public enum Backend: String, Sendable { case local, s3, oss }
         public var backend: Backend
         public var localDirectory: String
         public var endpoint: String?
@@ -47,6 +49,8 @@ public struct Settings: Sendable {
         public var resultPrefix: String
         public var uploadExpiry: Duration
         public var publicBaseURL: String?
+        /// `x-oss-object-acl` of every OSS upload (the original's `OSS_OBJECT_ACL`).
+        public var objectACL: String
     }
 
     public struct DashScope: Sendable {
@@ -67,11 +71,26 @@ public struct Settings: Sendable {
         public var connectionLimit: Int
         public var perIPConnectionLimit: Int
         public var timeout: Duration
+        /// `FORWARDED_ALLOW_IPS`: peers whose `X-Forwarded-For` names the client (uvicorn's).
+        public var forwardedAllowIPs: ForwardedAllowList
+        /// Absolute deadlines for a request's head and body (slowloris).
+        public var headDeadline: Duration
+        public var bodyDeadline: Duration
+        /// `INTERNAL_HOST`/`INTERNAL_PORT`: where the gateway serves `/metrics` and `/ready`
+        /// instead of the API port; nil port keeps them on the API port.
+        public var internalHost: String
+        public var internalPort: Int?
     }
 
+    /// Per device / per user, plus a generous per-address cap (docs/operations.md).
     public struct RateLimits: Sendable {
         public var loginPerMinute: Int
+        public var loginPerAddressPerMinute: Int
         public var createPerMinute: Int
+        /// Face detections (`/emoji/detect`, creates without boxes) per user per minute.
+        public var detectPerMinute: Int
+        /// `/emoji/upload` credentials per user per minute.
+        public var uploadPerMinute: Int
     }
 
     public struct Workers: Sendable {
@@ -109,9 +128,10 @@ public struct Settings: Sendable {
     public var logLevel: Logger.Level
     public var migrateOnStart: Bool
     public var shutdownDeadline: Duration
-
-    /// The development-only signing key used when `ENVIRONMENT=local` and none is set.
-    public static let localSecretKey = "galley-local-development-secret-do-not-deploy"
+    /// `PROJECT_NAME`: the title of `/docs` and `/redoc`, as the original used it.
+    public var projectName: String
+    /// What the settings accept but an operator must hear about, each said once at start.
+    public var warnings: [String] = []
 
     /// Secrets only some processes use: a worker must not refuse to start for want of
     /// the gateway's token key.
@@ -127,7 +147,8 @@ public struct Settings: Sendable {
     public static func load(
         from environment: [String: String]? = nil, requiring: Set<Secret> = [.signingKey, .webhookSecret]
     ) throws(ConfigurationError) -> Settings {
-        let env = SettingsReader(environment: EnvironmentReader(environment ?? ProcessInfo.processInfo.environment))
+        // The process environment over the `.env` files, as the original read them.
+        let env = SettingsReader(environment: try EnvironmentReader(valuesOrProcess: environment))
         let deployment = Deployment(rawValue: try env.choice("ENVIRONMENT")) ?? .local
         let isLocal = deployment == .local
 
@@ -141,23 +162,15 @@ public struct Settings: Sendable {
             host: try env.required("REDIS_HOST"), port: try env.int("REDIS_PORT"), password: try env.text("REDIS_PASSWORD"),
             database: try env.int("REDIS_DB"), poolSize: try env.int("REDIS_POOL_SIZE"))
 
-        let secret: String
-        if let given = try env.text("SECRET_KEY") {
-            // The original refused its placeholder outside local; so does Galley.
-            if !isLocal && given == "changethis" { throw .invalid("SECRET_KEY", expected: "a real secret, not the placeholder") }
-            secret = given
-        } else if isLocal || !requiring.contains(.signingKey) {
-            secret = localSecretKey
-        } else {
-            throw .missing("SECRET_KEY")
-        }
-        let auth = Auth(secretKey: secret, accessTokenLifetime: try env.duration("ACCESS_TOKEN_EXPIRE_DAYS"))
+        let keys = try signingKeys(env.environment, isLocal: isLocal, required: requiring.contains(.signingKey))
+        let auth = Auth(secretKey: keys.current, previousSecretKeys: keys.previous,
+                        accessTokenLifetime: try env.duration("ACCESS_TOKEN_EXPIRE_DAYS"))
 
         let webhookSecret = try env.text("REVENUECAT_WEBHOOK_SECRET")
         if webhookSecret == nil && !isLocal && requiring.contains(.webhookSecret) { throw .missing("REVENUECAT_WEBHOOK_SECRET") }
 
         let storage = Storage(
-            backend: Storage.Backend(rawValue: try env.choice("STORAGE_BACKEND")) ?? .local,
+            backend: try Storage.Backend.selected(by: env.environment),
             localDirectory: try env.required("STORAGE_LOCAL_DIR"),
             endpoint: try env.text("OSS_ENDPOINT"), bucket: try env.text("OSS_BUCKET"),
             accessKeyID: try env.text("OSS_ACCESS_KEY_ID"), accessKeySecret: try env.text("OSS_ACCESS_KEY_SECRET"),
@@ -165,8 +178,9 @@ public struct Settings: Sendable {
             uploadPrefix: try env.required("OSS_DIR_PREFIX").trimmingSlashes(),
             resultPrefix: try env.required("OSS_RESULT_PREFIX").trimmingSlashes(),
             uploadExpiry: try env.duration("OSS_UPLOAD_EXPIRE_SECONDS"),
-            publicBaseURL: try env.text("OSS_PUBLIC_BASE_URL"))
-        if storage.backend == .s3 {
+            publicBaseURL: try env.text("OSS_PUBLIC_BASE_URL"),
+            objectACL: try env.choice("OSS_OBJECT_ACL"))
+        if storage.backend != .local {
             for name in ["OSS_ENDPOINT", "OSS_BUCKET", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"] where try env.text(name) == nil {
                 throw .missing(name)
             }
@@ -187,10 +201,19 @@ public struct Settings: Sendable {
             host: try env.required("HOST"), port: try env.int("PORT"),
             threads: try env.int("HTTP_THREADS", computed: ProcessInfo.processInfo.activeProcessorCount),
             handlerThreads: try env.int("HTTP_WORKERS"), connectionLimit: try env.int("HTTP_CONNECTION_LIMIT"),
-            perIPConnectionLimit: try env.int("HTTP_PER_IP_CONNECTION_LIMIT"), timeout: try env.duration("HTTP_TIMEOUT_SECONDS"))
+            perIPConnectionLimit: try env.int("HTTP_PER_IP_CONNECTION_LIMIT"), timeout: try env.duration("HTTP_TIMEOUT_SECONDS"),
+            forwardedAllowIPs: ForwardedAllowList(parsing: try env.required("FORWARDED_ALLOW_IPS")),
+            headDeadline: try env.duration("HTTP_HEAD_DEADLINE_SECONDS"),
+            bodyDeadline: try env.duration("HTTP_BODY_DEADLINE_SECONDS"),
+            internalHost: try env.text("INTERNAL_HOST", computed: try env.required("HOST")),
+            internalPort: try env.optionalInt("INTERNAL_PORT"))
 
         let rateLimits = RateLimits(
-            loginPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_MINUTE"), createPerMinute: try env.int("RATE_LIMIT_CREATE_PER_MINUTE"))
+            loginPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_MINUTE"),
+            loginPerAddressPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE"),
+            createPerMinute: try env.int("RATE_LIMIT_CREATE_PER_MINUTE"),
+            detectPerMinute: try env.int("RATE_LIMIT_DETECT_PER_MINUTE"),
+            uploadPerMinute: try env.int("RATE_LIMIT_UPLOAD_PER_MINUTE"))
 
         let hostName = ProcessInfo.processInfo.hostName
         let claimIdleSeconds = try env.duration("EMOJI_CLAIM_IDLE_SECONDS")
@@ -206,13 +229,17 @@ public struct Settings: Sendable {
             emojiSubmitAttempts: try env.int("EMOJI_SUBMIT_ATTEMPTS"),
             emojiMockDelay: try env.duration("EMOJI_MOCK_DELAY_SECONDS"),
             webhookConcurrency: try env.int("WEBHOOK_WORKER_CONCURRENCY"),
-            applySandboxEvents: try env.flag("WEBHOOK_APPLY_SANDBOX", computed: deployment != .production),
+            applySandboxEvents: try env.flag("WEBHOOK_APPLY_SANDBOX"),
             metricsPort: try env.optionalInt("METRICS_PORT"))
 
         // Any case, as before: the logger's own parser decides.
         guard let logLevel = Logger.Level(name: try env.required("LOG_LEVEL")) else {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
+
+        let warnings = try keys.warnings + exposureWarnings(
+            env.environment, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
+            requiringWebhookSecret: requiring.contains(.webhookSecret))
 
         return Settings(
             deployment: deployment,
@@ -230,7 +257,9 @@ public struct Settings: Sendable {
             configPath: try env.text("CONFIG_PATH"),
             logLevel: logLevel,
             migrateOnStart: try env.flag("MIGRATE_ON_START"),
-            shutdownDeadline: try env.duration("SHUTDOWN_DEADLINE_SECONDS")
+            shutdownDeadline: try env.duration("SHUTDOWN_DEADLINE_SECONDS"),
+            projectName: try env.required("PROJECT_NAME"),
+            warnings: warnings
         )
     }
 

@@ -172,8 +172,12 @@ final class EmojiWorkerHarness: Sendable {
                 completedPerUser[user, default: 0] += 1
                 #expect(refunds == 0, "completed task \(task) was refunded")
                 #expect(!row.refunded)
-                #expect(row.resultURL == "http://objects.test/results/\(user)/\(task).mp4")
-                #expect(FileManager.default.fileExists(atPath: "\(storageDirectory)/results/\(user)/\(task).mp4"))
+                // results/<user>/<task>_<16 hex tag>.mp4: the tag makes the key unguessable.
+                let url = row.resultURL ?? ""
+                let prefix = "http://objects.test/results/\(user)/\(task)_"
+                #expect(url.hasPrefix(prefix) && url.hasSuffix(".mp4") && url.count == prefix.count + 16 + 4, "\(url)")
+                let key = String(url.dropFirst("http://objects.test/".count))
+                #expect(FileManager.default.fileExists(atPath: "\(storageDirectory)/\(key)"))
             case "failed":
                 failed += 1
                 #expect(refunds == 1, "failed task \(task) refunded \(refunds) times")

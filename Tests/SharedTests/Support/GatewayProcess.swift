@@ -17,15 +17,22 @@ import Testing
 /// (created here, migrated by the gateway on start, dropped at the end), a Redis
 /// database number of its own, and a free port. Tests talk to it over real HTTP.
 final class GatewayProcess: Sendable {
+    /// This test run's signing key: drawn at random, never a key written in the repository.
+    static let secretKey = Base64URL.encode(Crypto.randomBytes(32))
     struct Options: Sendable {
         /// The Redis database the gateway uses (suites pick different ones; streams have fixed names).
         var redisDatabase: Int
         var redisPort: Int = TestEnvironment.redisPort
         var environment: [String: String] = [:]
-        init(redisDatabase: Int, redisPort: Int = TestEnvironment.redisPort, environment: [String: String] = [:]) {
+        /// Runs on the fresh database (by name) before the gateway starts and migrates it,
+        /// e.g. to load a dump of the original's database.
+        var prepareDatabase: (@Sendable (String) throws -> Void)?
+        init(redisDatabase: Int, redisPort: Int = TestEnvironment.redisPort, environment: [String: String] = [:],
+             prepareDatabase: (@Sendable (String) throws -> Void)? = nil) {
             self.redisDatabase = redisDatabase
             self.redisPort = redisPort
             self.environment = environment
+            self.prepareDatabase = prepareDatabase
         }
     }
 
@@ -75,6 +82,14 @@ final class GatewayProcess: Sendable {
         }
         let database = TestEnvironment.uniqueName("gw").lowercased()
         try await onThread { try adminExecute("CREATE DATABASE \(database)") }
+        if let prepare = options.prepareDatabase {
+            do {
+                try await onThread { try prepare(database) }
+            } catch {
+                try? await onThread { try adminExecute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+                throw error
+            }
+        }
         let port = try freePort()
         let storageDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(database + "-objects").path
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent(database + ".log").path
@@ -90,8 +105,9 @@ final class GatewayProcess: Sendable {
             "REDIS_DB": String(options.redisDatabase),
             "HOST": "127.0.0.1", "PORT": String(port),
             "MIGRATE_ON_START": "true", "STORAGE_BACKEND": "local", "STORAGE_LOCAL_DIR": storageDirectory,
-            "ALIYUN_EMOJI_MOCK": "true", "SECRET_KEY": "gateway-test-secret", "LOG_LEVEL": "info",
+            "ALIYUN_EMOJI_MOCK": "true", "SECRET_KEY": GatewayProcess.secretKey, "LOG_LEVEL": "info",
             "RATE_LIMIT_LOGIN_PER_MINUTE": "0", "RATE_LIMIT_CREATE_PER_MINUTE": "0",
+            "RATE_LIMIT_DETECT_PER_MINUTE": "0", "RATE_LIMIT_UPLOAD_PER_MINUTE": "0",
             "HTTP_THREADS": "2", "DB_POOL_SIZE": "20", "SHUTDOWN_DEADLINE_SECONDS": "10",
         ]
         for (name, value) in defaults { environment[name] = value }

@@ -1,6 +1,11 @@
--- The PicKitchen schema as the original's Alembic migrations left it. Every
--- statement is IF NOT EXISTS, so an existing PicKitchen database is adopted as is.
+-- The PicKitchen schema as the original's Alembic migrations left it (head 5b3e1a1b3c0a).
+-- Every statement is IF NOT EXISTS, so an existing PicKitchen database is adopted as is,
+-- while the original keeps serving it: a CREATE TABLE of an existing table takes no lock,
+-- and the indexes are built CONCURRENTLY (on an existing table, IF NOT EXISTS would still
+-- take a SHARE lock, which blocks writes, before finding the index there).
+-- Applied step by step (lines `-- galley:step`, see MigrationStep); every step is re-runnable.
 
+-- galley:step
 CREATE TABLE IF NOT EXISTS users (
     id bigint PRIMARY KEY,
     device_id varchar(128) NOT NULL,
@@ -12,7 +17,6 @@ CREATE TABLE IF NOT EXISTS users (
     updated_at timestamptz NOT NULL,
     CONSTRAINT uq_users_device_id UNIQUE (device_id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS ix_users_device_id ON users (device_id);
 
 CREATE TABLE IF NOT EXISTS user_points (
     id bigint PRIMARY KEY,
@@ -21,7 +25,6 @@ CREATE TABLE IF NOT EXISTS user_points (
     updated_at timestamptz NOT NULL,
     CONSTRAINT uq_user_points_user_id UNIQUE (user_id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS ix_user_points_user_id ON user_points (user_id);
 
 CREATE TABLE IF NOT EXISTS point_transactions (
     id bigint PRIMARY KEY,
@@ -35,7 +38,6 @@ CREATE TABLE IF NOT EXISTS point_transactions (
     created_at timestamptz NOT NULL,
     CONSTRAINT uq_points_reward_week UNIQUE (user_id, type, reward_week)
 );
-CREATE INDEX IF NOT EXISTS ix_point_transactions_user_id ON point_transactions (user_id);
 
 CREATE TABLE IF NOT EXISTS subscriptions (
     id bigint PRIMARY KEY,
@@ -52,7 +54,6 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     updated_at timestamptz NOT NULL,
     CONSTRAINT uq_subscriptions_user_product UNIQUE (user_id, product_id)
 );
-CREATE INDEX IF NOT EXISTS ix_subscriptions_user_id ON subscriptions (user_id);
 
 CREATE TABLE IF NOT EXISTS orders (
     id bigint PRIMARY KEY,
@@ -71,8 +72,6 @@ CREATE TABLE IF NOT EXISTS orders (
     updated_at timestamptz NOT NULL,
     CONSTRAINT uq_orders_order_no UNIQUE (order_no)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS ix_orders_order_no ON orders (order_no);
-CREATE INDEX IF NOT EXISTS ix_orders_user_id ON orders (user_id);
 
 CREATE TABLE IF NOT EXISTS emoji_tasks (
     id bigint PRIMARY KEY,
@@ -89,7 +88,6 @@ CREATE TABLE IF NOT EXISTS emoji_tasks (
     created_at timestamptz NOT NULL,
     completed_at timestamptz
 );
-CREATE INDEX IF NOT EXISTS ix_emoji_tasks_user_id ON emoji_tasks (user_id);
 
 CREATE TABLE IF NOT EXISTS revenuecat_events (
     id bigint PRIMARY KEY,
@@ -99,4 +97,27 @@ CREATE TABLE IF NOT EXISTS revenuecat_events (
     created_at timestamptz NOT NULL,
     CONSTRAINT uq_revenuecat_events_event_id UNIQUE (event_id)
 );
-CREATE UNIQUE INDEX IF NOT EXISTS ix_revenuecat_events_event_id ON revenuecat_events (event_id);
+
+-- galley:step concurrently
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_users_device_id ON users (device_id);
+
+-- galley:step concurrently
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_user_points_user_id ON user_points (user_id);
+
+-- galley:step concurrently
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_point_transactions_user_id ON point_transactions (user_id);
+
+-- galley:step concurrently
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_subscriptions_user_id ON subscriptions (user_id);
+
+-- galley:step concurrently
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_orders_order_no ON orders (order_no);
+
+-- galley:step concurrently
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_orders_user_id ON orders (user_id);
+
+-- galley:step concurrently
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_emoji_tasks_user_id ON emoji_tasks (user_id);
+
+-- galley:step concurrently
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_revenuecat_events_event_id ON revenuecat_events (event_id);

@@ -1,13 +1,15 @@
--- The weekly VIP reward (RewardWorker).
+-- The weekly VIP reward (RewardWorker). Applied live (see 0002).
 
 -- A reward run walks the VIP users in id order, a batch at a time (keyset pagination).
 -- Half the users or fewer are VIP, so a partial index keeps the scan off the others, and
 -- the included columns let the eligibility test run on the index alone.
-CREATE INDEX IF NOT EXISTS ix_users_vip_id ON users (id) INCLUDE (vip_type, vip_expire_time) WHERE is_vip;
+-- galley:step concurrently
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_users_vip_id ON users (id) INCLUDE (vip_type, vip_expire_time) WHERE is_vip;
 
 -- One row per reward run that writes (dry runs write nothing), so operators see what
 -- ran, where and with what result; a row left at 'running' is a run that died, and
 -- running the same week again finishes its work.
+-- galley:step
 CREATE TABLE IF NOT EXISTS reward_runs (
     id bigint PRIMARY KEY,
     reward_week varchar(8) NOT NULL,
