@@ -15,8 +15,9 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// A library target of this package with the shared flags.
-func library(_ name: String, _ dependencies: [Target.Dependency], resources: [Resource]? = nil) -> Target {
-    .target(name: name, dependencies: dependencies, resources: resources, swiftSettings: swiftSettings)
+func library(_ name: String, _ dependencies: [Target.Dependency], resources: [Resource]? = nil,
+             plugins: [Target.PluginUsage]? = nil) -> Target {
+    .target(name: name, dependencies: dependencies, resources: resources, swiftSettings: swiftSettings, plugins: plugins)
 }
 
 /// A thin executable: its `main.swift` names the services it runs.
@@ -59,9 +60,13 @@ let package = Package(
         library("GalleyHTTPClient", ["GalleyCore", "CCurl"]),
         library("GalleyStorage", ["GalleyCore", "GalleyHTTPClient"]),
 
+        // Writes the git commit into GalleyRuntime for `--version` and galley_build_info
+        // (Plugins/GalleyBuildInfo says how; no dependency, a shell and git only).
+        .plugin(name: "GalleyBuildInfo", capability: .buildTool()),
+
         // The fleet's settings, business config, schema and process bootstrap.
         library("GalleyRuntime", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage"],
-                resources: [.embedInCode("Schema/Migrations")]),
+                resources: [.embedInCode("Schema/Migrations")], plugins: ["GalleyBuildInfo"]),
 
         // The domain: the one place points move, then each worker's logic.
         library("GalleyLedger", ["GalleyCore", "GalleyPostgres"]),
@@ -85,7 +90,7 @@ let package = Package(
                                      "GalleyRuntime", "GalleyLedger", "GalleyWebhooks"]),
         executable("RewardWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
                                     "GalleyRuntime", "GalleyLedger", "GalleyRewards"]),
-        executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyTesting"]),
+        executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyTesting"]),
         // bench/httpclient.sh's load generator (libcurl client vs URLSession); not shipped.
         executable("HTTPClientBench", ["GalleyCore", "GalleyHTTPClient"]),
 

@@ -1,4 +1,5 @@
+import GalleyRuntime
 import GalleyGateway
 
-// The HTTP API: see GatewayProcess for what it runs.
-GatewayProcess.run()
+// The HTTP API (`serve`, the default) and `migrate`: see GatewayProcess for its services.
+await ProcessBootstrap.main(GatewayProcess.definition)

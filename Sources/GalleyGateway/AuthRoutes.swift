@@ -61,7 +61,7 @@ enum AuthRoutes {
 
     /// `{"access_token","expires_in","user"}`: login and refresh answer the same shape.
     static func tokenData(for user: UserRecord, context: RequestContext) -> JSONValue {
-        let lifetime = context.services.settings.auth.accessTokenExpireDays * 86_400
+        let lifetime = context.services.settings.auth.accessTokenLifetime.components.seconds
         let token = context.services.signer.sign(
             subject: String(user.id), expiresAt: context.now.addingTimeInterval(TimeInterval(lifetime)))
         return .object(JSONObject([

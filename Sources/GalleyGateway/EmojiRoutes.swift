@@ -57,7 +57,7 @@ enum EmojiRoutes {
         let key = try uploadKey(userID: userID, ext: ext, context: context)
         let credentials = try storage.uploadCredentials(
             key: key, contentType: contentType(forExtension: ext),
-            expiresIn: context.services.settings.storage.uploadExpireSeconds, now: context.now)
+            expiresIn: Int(context.services.settings.storage.uploadExpiry.components.seconds), now: context.now)
         return Envelope.ok(credentials.jsonValue)
     }
 

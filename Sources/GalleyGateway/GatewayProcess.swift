@@ -1,86 +1,60 @@
-import Dispatch
-import Foundation
 import GalleyCore
-import GalleyPostgres
-import GalleyRedis
 import GalleyHTTP
-import GalleyRuntime
-import GalleyEmoji
+import GalleyStorage
+public import GalleyRuntime
 
-/// The gateway process: settings, pools, migrations, the Snowflake lease, storage, the
-/// provider, the responder and server, the outbox relay, and a graceful SIGTERM.
+/// The gateway process: its command line and the services it runs, on the shared
+/// ``ProcessBootstrap`` (settings, pools, standard metrics, migrations, the lease).
 public enum GatewayProcess {
-    public static func run() -> Never {
-        Signals.ignoreSIGPIPE()
-        let settings = Startup.settings()
-        Logger.minimumLevel = settings.logLevel
-        let logger = Logger(label: "gateway")
-        for warning in settings.warnings { logger.warning(warning) }
-        let postgres = PostgresPool(configuration: Startup.postgresConfiguration(settings), size: settings.database.poolSize,
-                                    logger: Logger(label: "postgres"))
+    public static let definition = ProcessBootstrap.Definition(
+        interface: CommandLineInterface(.apiGateway, commands: [
+            .init("serve", "serve the HTTP API on HOST:PORT (/api/v1/health, /ready, /metrics included)"),
+            .init("migrate", "bring the database schema up to date and exit", migratesOnStart: false),
+        ], defaultCommand: "serve"),
+        // The gateway signs tokens and upload URLs and authenticates RevenueCat: both secrets.
+        requiring: [.signingKey, .webhookSecret],
+        services: services)
 
-        if CommandLine.arguments.dropFirst().first == "migrate" {
-            Startup.migrate(postgres, logger: logger)
-            postgres.close()
-            exit(0)
-        }
-
-        let config = Startup.businessConfig(settings)
-        let redis = RedisPool(configuration: Startup.redisConfiguration(settings), size: settings.redis.poolSize)
-        if settings.migrateOnStart { Startup.migrate(postgres, logger: logger) }
-        let lease = Startup.lease(redis, settings: settings, logger: logger)
-        let storage = Startup.storage(settings, logger: logger)
-        let services: GatewayServices
+    /// The HTTP server and the outbox relay; stopping drains requests first, then the relay.
+    public static func services(_ runtime: ProcessRuntime) async throws -> [any Service] {
+        guard runtime.invocation.command == "serve" else { return [] }
+        let settings = runtime.settings
+        let config = try runtime.businessConfig()
+        let ids = try runtime.snowflakeIDs()
+        let storage: (any ObjectStorage)?
         do {
-            services = GatewayServices(settings: settings, postgres: postgres, redis: redis, ids: try lease.makeGenerator(),
-                                       config: config, storage: storage, provider: Startup.provider(settings), logger: logger)
+            storage = try runtime.objectStorage()
         } catch {
-            Startup.fail("\(error)")
+            runtime.logger.error("object storage unavailable; upload routes answer 500001", ["error": String(reflecting: error)])
+            storage = nil
         }
-
+        let services = GatewayServices(settings: settings, postgres: runtime.postgres, redis: runtime.redis, ids: ids,
+                                       config: config, storage: storage, provider: Startup.provider(settings), logger: runtime.logger)
         let responder = GatewayResponder(services: services)
-        var internalServer: HTTPServer?
-        let apiResponder: any HTTPResponder
+        let relay = OutboxRelay(postgres: runtime.postgres, redis: runtime.redis, publisher: services.outbox)
+        var running: [any Service] = [OutboxRelayService(relay: relay, publisher: services.outbox)]
+        // INTERNAL_PORT set: /metrics and /ready answer only there, not on the API port (issue 12).
+        var apiResponder: any HTTPResponder = responder
         if let internalPort = settings.http.internalPort {
             var configuration = Startup.serverConfiguration(settings)
             configuration.host = settings.http.internalHost
             configuration.port = internalPort
             configuration.threads = 1
             configuration.handlerThreads = 2
-            internalServer = HTTPServer(configuration: configuration, responder: FilteredResponder.internal(responder))
+            let internalServer = HTTPServer(configuration: configuration, responder: FilteredResponder.internal(responder))
             apiResponder = FilteredResponder.api(responder)
-        } else {
-            apiResponder = responder
+            let logger = runtime.logger
+            running.append(HTTPServerService("internal endpoints (INTERNAL_PORT)", server: internalServer,
+                                             drainDeadline: .seconds(1)) { server in
+                logger.info("internal endpoints on their own address", [
+                    "host": settings.http.internalHost, "port": String(server.port),
+                ])
+            })
         }
         let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: apiResponder)
-        do {
-            try server.start()
-            try internalServer?.start()
-        } catch {
-            Startup.fail("could not start the HTTP server: \(error)")
-        }
-        if let internalServer {
-            logger.info("internal endpoints on their own address", [
-                "host": settings.http.internalHost, "port": String(internalServer.port),
-            ])
-        }
-        GatewayMetrics.register(postgres: postgres, redis: redis, server: server)
-        let relay = OutboxRelay(postgres: postgres, redis: redis, publisher: services.outbox)
-        relay.start()
-
-        let terminated = DispatchSemaphore(value: 0)
-        let watcher = Signals.onTermination { _ in terminated.signal() }
-        terminated.wait()
-        logger.info("shutting down", ["deadline_seconds": String(settings.shutdownDeadlineSeconds)])
-        server.shutdown(deadline: .seconds(settings.shutdownDeadlineSeconds))
-        internalServer?.shutdown(deadline: .seconds(1))
-        services.outbox.stop()
-        relay.stop()
-        lease.release()
-        redis.shutdown()
-        postgres.close()
-        logger.info("stopped")
-        withExtendedLifetime(watcher) {}
-        exit(0)
+        running.append(HTTPServerService("http server (PORT)", server: server, drainDeadline: settings.shutdownDeadline) { server in
+            GatewayMetrics.register(server: server)
+        })
+        return running
     }
 }

@@ -21,12 +21,15 @@ import Testing
         #expect(settings.deployment == .local)
         #expect(settings.database.port == 5432)
         #expect(settings.redis.host == "localhost")
-        #expect(settings.auth.accessTokenExpireDays == 7)
+        #expect(settings.auth.accessTokenLifetime == .seconds(7 * 86_400))
         #expect(settings.dashScope.mock)
         #expect(settings.storage.backend == .local)
         #expect(settings.storage.uploadPrefix == "uploads")
         #expect(settings.snowflakeNodeID == nil)
-        #expect(settings.workers.emojiClaimIdleSeconds > Int(settings.dashScope.pollTimeoutSeconds))
+        // One value: the claim idle time the worker uses (live entries are heartbeated).
+        #expect(settings.workers.emojiClaimIdle == .seconds(120))
+        #expect(EmojiWorkerConfiguration.load(settings: settings).claimMinIdle == settings.workers.emojiClaimIdle)
+        #expect(settings.shutdownDeadline == .seconds(30))
     }
 
     @Test(arguments: [

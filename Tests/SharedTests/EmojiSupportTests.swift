@@ -123,7 +123,7 @@ import Testing
 
     @Test func workerSettingsComeFromTheEnvironment() throws {
         let base = ["POSTGRES_SERVER": "db", "POSTGRES_USER": "u"]
-        let defaults = try EmojiWorkerConfiguration.load(settings: try Settings.load(from: base), environment: base)
+        let defaults = EmojiWorkerConfiguration.load(settings: try Settings.load(from: base))
         #expect(defaults.concurrency == 64)
         #expect(defaults.maxDeliveries == 5)
         #expect(defaults.pollInterval == .seconds(15))
@@ -147,7 +147,7 @@ import Testing
         env["EMOJI_LEASE_SECONDS"] = "2.5"
         env["DASHSCOPE_SUBMIT_RATE"] = "50"
         env["OSS_RESULT_PREFIX"] = "/out/"
-        let custom = try EmojiWorkerConfiguration.load(settings: try Settings.load(from: env), environment: env)
+        let custom = EmojiWorkerConfiguration.load(settings: try Settings.load(from: env))
         #expect(custom.consumer == "w1")
         #expect(custom.concurrency == 1000)
         #expect(custom.claimMinIdle == .milliseconds(1500))
@@ -160,7 +160,7 @@ import Testing
         #expect(custom.streamConsumer.concurrency == 1000)
 
         env["EMOJI_LEASE_SECONDS"] = "0"
-        #expect(throws: ConfigurationError.self) { try EmojiWorkerConfiguration.load(settings: try Settings.load(from: env), environment: env) }
+        #expect(throws: ConfigurationError.self) { EmojiWorkerConfiguration.load(settings: try Settings.load(from: env)) }
     }
 }
 

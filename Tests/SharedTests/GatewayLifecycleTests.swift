@@ -102,7 +102,7 @@ import Testing
     ])
     func badSettingsStopTheStartWithOneLine(environment: [String: String], setting: String) async throws {
         let run = try await GatewayProcess.runToExit(arguments: [], environment: environment.merging(["POSTGRES_DB": "galley"]) { a, _ in a })
-        #expect(run.status == 1)
+        #expect(run.status == ExitCode.configuration.rawValue)
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(run.stderr)")
         #expect(run.stderr.contains(setting))

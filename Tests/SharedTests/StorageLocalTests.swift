@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test func factoryBuildsTheConfiguredBackend() throws {
-        var settings = Settings.Storage()
+        var settings = try Settings.load(from: ["POSTGRES_SERVER": "db", "POSTGRES_USER": "u"]).storage
         settings.localDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("galley_factory").path
         let local = try ObjectStorageFactory.make(settings: settings, signingSecret: secret,
                                                   localPublicBaseURL: "http://10.0.0.5:8000/api/v1/storage")

@@ -1,5 +1,5 @@
 import Foundation
-public import GalleyCore
+import GalleyCore
 import GalleyPostgres
 public import GalleyRedis
 public import GalleyRuntime
@@ -71,31 +71,24 @@ public struct EmojiWorkerConfiguration: Sendable {
         return config
     }
 
-    /// The worker's settings: the fleet's (`EMOJI_*`, `DASHSCOPE_SUBMIT_RATE`,
-    /// `OSS_RESULT_PREFIX`, `SHUTDOWN_DEADLINE_SECONDS`) plus its own
-    /// `EMOJI_CLAIM_IDLE_MILLISECONDS` (overrides the seconds one), `EMOJI_LEASE_SECONDS`,
-    /// `EMOJI_READ_BLOCK_MILLISECONDS`, `EMOJI_SUBMIT_ATTEMPTS` and `EMOJI_MOCK_DELAY_SECONDS`.
-    public static func load(settings: Settings, environment: [String: String]? = nil) throws(ConfigurationError) -> EmojiWorkerConfiguration {
-        let env = try EnvironmentReader(valuesOrProcess: environment)
+    /// The worker's settings, all from ``Settings`` (their defaults and ranges live in
+    /// `SettingsTable`, once).
+    public static func load(settings: Settings) -> EmojiWorkerConfiguration {
         var config = EmojiWorkerConfiguration(consumer: settings.workers.emojiConsumer)
         config.concurrency = settings.workers.emojiConcurrency
         config.maxDeliveries = settings.workers.emojiMaxDeliveries
-        if let millis = try env.optionalInt("EMOJI_CLAIM_IDLE_MILLISECONDS", in: 10...604_800_000) {
-            config.claimMinIdle = .milliseconds(millis)
-        } else if env.string("EMOJI_CLAIM_IDLE_SECONDS") != nil {
-            config.claimMinIdle = .seconds(settings.workers.emojiClaimIdleSeconds)
-        }
-        config.leaseDuration = .seconds(try env.double("EMOJI_LEASE_SECONDS", default: max(1, config.claimMinIdle.seconds), in: 0.5...86_400))
-        config.readBlock = .milliseconds(try env.int("EMOJI_READ_BLOCK_MILLISECONDS", default: 2000, in: 10...60_000))
-        config.submitAttempts = try env.int("EMOJI_SUBMIT_ATTEMPTS", default: 8, in: 1...100)
-        config.shutdownDeadline = .seconds(settings.shutdownDeadlineSeconds)
-        config.pollInterval = .seconds(settings.dashScope.pollIntervalSeconds)
-        config.pollTimeout = .seconds(settings.dashScope.pollTimeoutSeconds)
+        config.claimMinIdle = settings.workers.emojiClaimIdle
+        config.leaseDuration = settings.workers.emojiLease
+        config.readBlock = settings.workers.emojiReadBlock
+        config.submitAttempts = settings.workers.emojiSubmitAttempts
+        config.shutdownDeadline = settings.shutdownDeadline
+        config.pollInterval = settings.dashScope.pollInterval
+        config.pollTimeout = settings.dashScope.pollTimeout
         config.submitRatePerSecond = settings.dashScope.submitRatePerSecond
         config.resultPrefix = settings.storage.resultPrefix
         config.resultKeySecret = Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-result-keys")
-        config.mockDelay = .seconds(try env.double("EMOJI_MOCK_DELAY_SECONDS", default: 2, in: 0...3600))
-        config.metricsPort = settings.workers.metricsPort ?? 9101
+        config.mockDelay = settings.workers.emojiMockDelay
+        config.metricsPort = settings.workers.metricsPort ?? GalleyExecutable.emojiWorker.defaultMetricsPort ?? 9101
         return config
     }
 }

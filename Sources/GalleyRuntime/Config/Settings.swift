@@ -6,102 +6,109 @@ import GalleyHTTP
 import GalleyStorage
 
 /// Every setting of the fleet, read once at start from the environment names of the
-/// contract (the original's) plus Galley's own (docs/architecture.md). Each
-/// executable reads the parts it needs; defaults are safe for a local stack.
+/// contract (the original's) plus Galley's own. Each setting's name, default, range and
+/// doc line live once in ``SettingsTable``; this struct only holds the parsed values.
+/// Each executable reads the parts it needs; defaults are safe for a local stack.
 public struct Settings: Sendable {
     public enum Deployment: String, Sendable { case local, staging, production }
 
     public struct Database: Sendable {
         public var host: String
-        public var port: Int = 5432
+        public var port: Int
         public var user: String
-        public var password: String = ""
-        public var database: String = ""
-        public var poolSize: Int = 20
+        public var password: String
+        public var database: String
+        public var poolSize: Int
     }
 
     public struct Redis: Sendable {
-        public var host: String = "localhost"
-        public var port: Int = 6379
-        public var password: String? = nil
-        public var database: Int = 0
-        public var poolSize: Int = 16
+        public var host: String
+        public var port: Int
+        public var password: String?
+        public var database: Int
+        public var poolSize: Int
     }
 
     public struct Auth: Sendable {
         public var secretKey: String
         /// `SECRET_KEY_PREVIOUS`: keys that still verify tokens (never sign), for rotation.
         public var previousSecretKeys: [String] = []
-        public var accessTokenExpireDays: Int = 7
+        public var accessTokenLifetime: Duration
     }
 
     public struct Storage: Sendable {
         public enum Backend: String, Sendable { case local, s3, oss }
-        public var backend: Backend = .local
-        public var localDirectory: String = ".local/objects"
-        public var endpoint: String? = nil
-        public var bucket: String? = nil
-        public var accessKeyID: String? = nil
-        public var accessKeySecret: String? = nil
-        public var region: String = "us-east-1"
-        public var uploadPrefix: String = "uploads"
-        public var resultPrefix: String = "results"
-        public var uploadExpireSeconds: Int = 60
-        public var publicBaseURL: String? = nil
+        public var backend: Backend
+        public var localDirectory: String
+        public var endpoint: String?
+        public var bucket: String?
+        public var accessKeyID: String?
+        public var accessKeySecret: String?
+        public var region: String
+        public var uploadPrefix: String
+        public var resultPrefix: String
+        public var uploadExpiry: Duration
+        public var publicBaseURL: String?
         /// `x-oss-object-acl` of every OSS upload (the original's `OSS_OBJECT_ACL`).
-        public var objectACL: String = "public-read"
+        public var objectACL: String
     }
 
     public struct DashScope: Sendable {
-        public var baseURL: String = "https://dashscope.aliyuncs.com"
-        public var apiKey: String? = nil
-        public var mock: Bool = true
-        public var pollIntervalSeconds: Double = 15
-        public var pollTimeoutSeconds: Double = 600
+        public var baseURL: String
+        public var apiKey: String?
+        public var mock: Bool
+        public var pollInterval: Duration
+        public var pollTimeout: Duration
         /// Task submissions per second per API key, fleet-wide.
-        public var submitRatePerSecond: Double = 1
+        public var submitRatePerSecond: Double
     }
 
     public struct HTTP: Sendable {
-        public var host: String = "0.0.0.0"
-        public var port: Int = 8000
-        public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-        public var handlerThreads: Int = 32
-        public var connectionLimit: Int = 4096
-        public var perIPConnectionLimit: Int = 256
-        public var timeoutSeconds: Int = 30
+        public var host: String
+        public var port: Int
+        public var threads: Int
+        public var handlerThreads: Int
+        public var connectionLimit: Int
+        public var perIPConnectionLimit: Int
+        public var timeout: Duration
         /// `FORWARDED_ALLOW_IPS`: peers whose `X-Forwarded-For` names the client (uvicorn's).
-        public var forwardedAllowIPs: ForwardedAllowList = .default
-        /// Absolute deadlines for a request's head and body (slowloris), in seconds.
-        public var headDeadlineSeconds: Int = 30
-        public var bodyDeadlineSeconds: Int = 300
+        public var forwardedAllowIPs: ForwardedAllowList
+        /// Absolute deadlines for a request's head and body (slowloris).
+        public var headDeadline: Duration
+        public var bodyDeadline: Duration
         /// `INTERNAL_HOST`/`INTERNAL_PORT`: where the gateway serves `/metrics` and `/ready`
         /// instead of the API port; nil port keeps them on the API port.
-        public var internalHost: String = "0.0.0.0"
-        public var internalPort: Int? = nil
+        public var internalHost: String
+        public var internalPort: Int?
     }
 
     /// Per device / per user, plus a generous per-address cap (docs/operations.md).
     public struct RateLimits: Sendable {
-        public var loginPerMinute: Int = 60
-        public var loginPerAddressPerMinute: Int = 6000
-        public var createPerMinute: Int = 30
+        public var loginPerMinute: Int
+        public var loginPerAddressPerMinute: Int
+        public var createPerMinute: Int
         /// Face detections (`/emoji/detect`, creates without boxes) per user per minute.
-        public var detectPerMinute: Int = 20
+        public var detectPerMinute: Int
         /// `/emoji/upload` credentials per user per minute.
-        public var uploadPerMinute: Int = 60
+        public var uploadPerMinute: Int
     }
 
     public struct Workers: Sendable {
         public var emojiConsumer: String
         public var webhookConsumer: String
-        public var emojiConcurrency: Int = 64
-        public var emojiMaxDeliveries: Int = 5
-        /// How long an entry may sit un-acked before another worker claims it; above
-        /// the longest generation a live worker may hold (poll timeout plus margin).
-        public var emojiClaimIdleSeconds: Int
-        public var webhookConcurrency: Int = 16
+        public var emojiConcurrency: Int
+        public var emojiMaxDeliveries: Int
+        /// How long an entry may sit un-acked before another worker claims it. Live
+        /// consumers heartbeat their entries, so this only has to exceed a heartbeat.
+        public var emojiClaimIdle: Duration
+        /// A task's database lease (renewed every third of it).
+        public var emojiLease: Duration
+        public var emojiReadBlock: Duration
+        public var emojiSubmitAttempts: Int
+        public var emojiMockDelay: Duration
+        public var webhookConcurrency: Int
         public var applySandboxEvents: Bool
+        /// `METRICS_PORT`; nil: the executable's own default (``GalleyExecutable/defaultMetricsPort``).
         public var metricsPort: Int?
     }
 
@@ -120,10 +127,9 @@ public struct Settings: Sendable {
     public var configPath: String?
     public var logLevel: Logger.Level
     public var migrateOnStart: Bool
-    public var shutdownDeadlineSeconds: Int
+    public var shutdownDeadline: Duration
     /// `PROJECT_NAME`: the title of `/docs` and `/redoc`, as the original used it.
-    public var projectName: String = "AIPicAPP"
-
+    public var projectName: String
     /// What the settings accept but an operator must hear about, each said once at start.
     public var warnings: [String] = []
 
@@ -141,127 +147,120 @@ public struct Settings: Sendable {
     public static func load(
         from environment: [String: String]? = nil, requiring: Set<Secret> = [.signingKey, .webhookSecret]
     ) throws(ConfigurationError) -> Settings {
-        let env = try EnvironmentReader(valuesOrProcess: environment)
-        let deploymentName = try env.oneOf("ENVIRONMENT", ["local", "staging", "production"], default: "local")
-        let deployment = Deployment(rawValue: deploymentName) ?? .local
+        // The process environment over the `.env` files, as the original read them.
+        let env = SettingsReader(environment: try EnvironmentReader(valuesOrProcess: environment))
+        let deployment = Deployment(rawValue: try env.choice("ENVIRONMENT")) ?? .local
         let isLocal = deployment == .local
 
-        var database = Database(host: try env.required("POSTGRES_SERVER"), user: try env.required("POSTGRES_USER"))
-        database.port = try env.int("POSTGRES_PORT", default: 5432, in: 1...65535)
-        database.password = env.string("POSTGRES_PASSWORD", default: "")
-        database.database = env.string("POSTGRES_DB", default: "")
-        database.poolSize = try env.int("DB_POOL_SIZE", default: 20, in: 1...500)
+        let user = try env.required("POSTGRES_USER")
+        let database = Database(
+            host: try env.required("POSTGRES_SERVER"), port: try env.int("POSTGRES_PORT"), user: user,
+            password: try env.text("POSTGRES_PASSWORD", computed: ""), database: try env.text("POSTGRES_DB", computed: ""),
+            poolSize: try env.int("DB_POOL_SIZE"))
 
-        var redis = Redis()
-        redis.host = env.string("REDIS_HOST", default: "localhost")
-        redis.port = try env.int("REDIS_PORT", default: 6379, in: 1...65535)
-        redis.password = env.string("REDIS_PASSWORD")
-        redis.database = try env.int("REDIS_DB", default: 0, in: 0...15)
-        redis.poolSize = try env.int("REDIS_POOL_SIZE", default: 16, in: 1...500)
+        let redis = Redis(
+            host: try env.required("REDIS_HOST"), port: try env.int("REDIS_PORT"), password: try env.text("REDIS_PASSWORD"),
+            database: try env.int("REDIS_DB"), poolSize: try env.int("REDIS_POOL_SIZE"))
 
-        let keys = try signingKeys(env, isLocal: isLocal, required: requiring.contains(.signingKey))
-        var auth = Auth(secretKey: keys.current)
-        auth.previousSecretKeys = keys.previous
-        auth.accessTokenExpireDays = try env.int("ACCESS_TOKEN_EXPIRE_DAYS", default: 7, in: 1...3650)
+        let keys = try signingKeys(env.environment, isLocal: isLocal, required: requiring.contains(.signingKey))
+        let auth = Auth(secretKey: keys.current, previousSecretKeys: keys.previous,
+                        accessTokenLifetime: try env.duration("ACCESS_TOKEN_EXPIRE_DAYS"))
 
-        let webhookSecret = env.string("REVENUECAT_WEBHOOK_SECRET")
+        let webhookSecret = try env.text("REVENUECAT_WEBHOOK_SECRET")
         if webhookSecret == nil && !isLocal && requiring.contains(.webhookSecret) { throw .missing("REVENUECAT_WEBHOOK_SECRET") }
 
-        var storage = Storage()
-        storage.backend = try Storage.Backend.selected(by: env)
-        storage.objectACL = try env.oneOf("OSS_OBJECT_ACL", OSSStorageConfiguration.objectACLs, default: storage.objectACL)
-        storage.localDirectory = env.string("STORAGE_LOCAL_DIR", default: storage.localDirectory)
-        storage.endpoint = env.string("OSS_ENDPOINT")
-        storage.bucket = env.string("OSS_BUCKET")
-        storage.accessKeyID = env.string("OSS_ACCESS_KEY_ID")
-        storage.accessKeySecret = env.string("OSS_ACCESS_KEY_SECRET")
-        storage.region = env.string("OSS_REGION", default: storage.region)
-        storage.uploadPrefix = env.string("OSS_DIR_PREFIX", default: "uploads").trimmingSlashes()
-        storage.resultPrefix = env.string("OSS_RESULT_PREFIX", default: "results").trimmingSlashes()
-        storage.uploadExpireSeconds = try env.int("OSS_UPLOAD_EXPIRE_SECONDS", default: 60, in: 1...604_800)
-        storage.publicBaseURL = env.string("OSS_PUBLIC_BASE_URL")
+        let storage = Storage(
+            backend: try Storage.Backend.selected(by: env.environment),
+            localDirectory: try env.required("STORAGE_LOCAL_DIR"),
+            endpoint: try env.text("OSS_ENDPOINT"), bucket: try env.text("OSS_BUCKET"),
+            accessKeyID: try env.text("OSS_ACCESS_KEY_ID"), accessKeySecret: try env.text("OSS_ACCESS_KEY_SECRET"),
+            region: try env.required("OSS_REGION"),
+            uploadPrefix: try env.required("OSS_DIR_PREFIX").trimmingSlashes(),
+            resultPrefix: try env.required("OSS_RESULT_PREFIX").trimmingSlashes(),
+            uploadExpiry: try env.duration("OSS_UPLOAD_EXPIRE_SECONDS"),
+            publicBaseURL: try env.text("OSS_PUBLIC_BASE_URL"),
+            objectACL: try env.choice("OSS_OBJECT_ACL"))
         if storage.backend != .local {
-            for name in ["OSS_ENDPOINT", "OSS_BUCKET", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"] where env.string(name) == nil {
+            for name in ["OSS_ENDPOINT", "OSS_BUCKET", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"] where try env.text(name) == nil {
                 throw .missing(name)
             }
         }
 
-        var dashScope = DashScope()
-        dashScope.baseURL = env.string("DASHSCOPE_BASE_URL", default: dashScope.baseURL)
+        let dashScope = DashScope(
+            baseURL: try env.required("DASHSCOPE_BASE_URL"), apiKey: try env.text("DASHSCOPE_API_KEY"),
+            // The original defaulted to mock mode; Galley keeps that only for local stacks.
+            mock: try env.flag("ALIYUN_EMOJI_MOCK", computed: isLocal),
+            pollInterval: try env.duration("EMOJI_POLL_INTERVAL_SECONDS"),
+            pollTimeout: try env.duration("EMOJI_POLL_TIMEOUT_SECONDS"),
+            submitRatePerSecond: try env.number("DASHSCOPE_SUBMIT_RATE"))
         guard let scheme = URL(string: dashScope.baseURL)?.scheme, scheme == "http" || scheme == "https" else {
             throw .invalid("DASHSCOPE_BASE_URL", expected: "an http(s) URL")
         }
-        dashScope.apiKey = env.string("DASHSCOPE_API_KEY")
-        // The original defaulted to mock mode; Galley keeps that only for local stacks.
-        dashScope.mock = try env.bool("ALIYUN_EMOJI_MOCK", default: isLocal)
-        dashScope.pollIntervalSeconds = try env.double("EMOJI_POLL_INTERVAL_SECONDS", default: 15, in: 0.01...3600)
-        dashScope.pollTimeoutSeconds = try env.double("EMOJI_POLL_TIMEOUT_SECONDS", default: 600, in: 1...86400)
-        dashScope.submitRatePerSecond = try env.double("DASHSCOPE_SUBMIT_RATE", default: 1, in: 0.01...10000)
 
-        var http = HTTP()
-        http.host = env.string("HOST", default: http.host)
-        http.port = try env.int("PORT", default: 8000, in: 0...65535)
-        http.threads = try env.int("HTTP_THREADS", default: http.threads, in: 1...256)
-        http.handlerThreads = try env.int("HTTP_WORKERS", default: 32, in: 1...1024)
-        http.connectionLimit = try env.int("HTTP_CONNECTION_LIMIT", default: 4096, in: 1...1_000_000)
-        http.perIPConnectionLimit = try env.int("HTTP_PER_IP_CONNECTION_LIMIT", default: 256, in: 0...1_000_000)
-        http.timeoutSeconds = try env.int("HTTP_TIMEOUT_SECONDS", default: 30, in: 1...3600)
-        http.forwardedAllowIPs = ForwardedAllowList(parsing: env.string("FORWARDED_ALLOW_IPS", default: "127.0.0.1"))
-        http.headDeadlineSeconds = try env.int("HTTP_HEAD_DEADLINE_SECONDS", default: 30, in: 1...3600)
-        http.bodyDeadlineSeconds = try env.int("HTTP_BODY_DEADLINE_SECONDS", default: 300, in: 1...86400)
-        http.internalHost = env.string("INTERNAL_HOST", default: http.host)
-        http.internalPort = try env.optionalInt("INTERNAL_PORT", in: 0...65535)
+        let http = HTTP(
+            host: try env.required("HOST"), port: try env.int("PORT"),
+            threads: try env.int("HTTP_THREADS", computed: ProcessInfo.processInfo.activeProcessorCount),
+            handlerThreads: try env.int("HTTP_WORKERS"), connectionLimit: try env.int("HTTP_CONNECTION_LIMIT"),
+            perIPConnectionLimit: try env.int("HTTP_PER_IP_CONNECTION_LIMIT"), timeout: try env.duration("HTTP_TIMEOUT_SECONDS"),
+            forwardedAllowIPs: ForwardedAllowList(parsing: try env.required("FORWARDED_ALLOW_IPS")),
+            headDeadline: try env.duration("HTTP_HEAD_DEADLINE_SECONDS"),
+            bodyDeadline: try env.duration("HTTP_BODY_DEADLINE_SECONDS"),
+            internalHost: try env.text("INTERNAL_HOST", computed: try env.required("HOST")),
+            internalPort: try env.optionalInt("INTERNAL_PORT"))
 
-        var rateLimits = RateLimits()
-        rateLimits.loginPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_MINUTE", default: 60, in: 0...1_000_000)
-        rateLimits.createPerMinute = try env.int("RATE_LIMIT_CREATE_PER_MINUTE", default: 30, in: 0...1_000_000)
-        rateLimits.loginPerAddressPerMinute = try env.int("RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE", default: 6000, in: 0...1_000_000)
-        rateLimits.detectPerMinute = try env.int("RATE_LIMIT_DETECT_PER_MINUTE", default: 20, in: 0...1_000_000)
-        rateLimits.uploadPerMinute = try env.int("RATE_LIMIT_UPLOAD_PER_MINUTE", default: 60, in: 0...1_000_000)
+        let rateLimits = RateLimits(
+            loginPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_MINUTE"),
+            loginPerAddressPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE"),
+            createPerMinute: try env.int("RATE_LIMIT_CREATE_PER_MINUTE"),
+            detectPerMinute: try env.int("RATE_LIMIT_DETECT_PER_MINUTE"),
+            uploadPerMinute: try env.int("RATE_LIMIT_UPLOAD_PER_MINUTE"))
 
         let hostName = ProcessInfo.processInfo.hostName
-        let claimDefault = Int(dashScope.pollTimeoutSeconds) + 300
+        let claimIdleSeconds = try env.duration("EMOJI_CLAIM_IDLE_SECONDS")
+        let claimIdle = try env.optionalDuration("EMOJI_CLAIM_IDLE_MILLISECONDS") ?? claimIdleSeconds
         let workers = Workers(
-            emojiConsumer: env.string("EMOJI_WORKER_CONSUMER", default: hostName),
-            webhookConsumer: env.string("WEBHOOK_WORKER_CONSUMER", default: hostName),
-            emojiConcurrency: try env.int("EMOJI_CONCURRENCY", default: 64, in: 1...10_000),
-            emojiMaxDeliveries: try env.int("EMOJI_MAX_DELIVERIES", default: 5, in: 1...1000),
-            emojiClaimIdleSeconds: try env.int("EMOJI_CLAIM_IDLE_SECONDS", default: claimDefault, in: 1...604_800),
-            webhookConcurrency: try env.int("WEBHOOK_WORKER_CONCURRENCY", default: 16, in: 1...1000),
-            applySandboxEvents: try env.bool("WEBHOOK_APPLY_SANDBOX", default: true),
-            metricsPort: try env.optionalInt("METRICS_PORT", in: 0...65535)
-        )
+            emojiConsumer: try env.text("EMOJI_WORKER_CONSUMER", computed: hostName),
+            webhookConsumer: try env.text("WEBHOOK_WORKER_CONSUMER", computed: hostName),
+            emojiConcurrency: try env.int("EMOJI_CONCURRENCY"),
+            emojiMaxDeliveries: try env.int("EMOJI_MAX_DELIVERIES"),
+            emojiClaimIdle: claimIdle,
+            emojiLease: try env.duration("EMOJI_LEASE_SECONDS", computed: max(.seconds(1), claimIdle)),
+            emojiReadBlock: try env.duration("EMOJI_READ_BLOCK_MILLISECONDS"),
+            emojiSubmitAttempts: try env.int("EMOJI_SUBMIT_ATTEMPTS"),
+            emojiMockDelay: try env.duration("EMOJI_MOCK_DELAY_SECONDS"),
+            webhookConcurrency: try env.int("WEBHOOK_WORKER_CONCURRENCY"),
+            applySandboxEvents: try env.flag("WEBHOOK_APPLY_SANDBOX"),
+            metricsPort: try env.optionalInt("METRICS_PORT"))
 
-        let levelName = env.string("LOG_LEVEL", default: "info")
-        guard let logLevel = Logger.Level(name: levelName) else {
+        // Any case, as before: the logger's own parser decides.
+        guard let logLevel = Logger.Level(name: try env.required("LOG_LEVEL")) else {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
 
         let warnings = try keys.warnings + exposureWarnings(
-            env, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
+            env.environment, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
             requiringWebhookSecret: requiring.contains(.webhookSecret))
 
-        var settings = Settings(
+        return Settings(
             deployment: deployment,
             database: database,
             redis: redis,
             auth: auth,
-            snowflakeNodeID: try env.optionalInt("SNOWFLAKE_NODE_ID", in: 0...1023),
+            snowflakeNodeID: try env.optionalInt("SNOWFLAKE_NODE_ID"),
             revenueCatWebhookSecret: webhookSecret,
             storage: storage,
             dashScope: dashScope,
             http: http,
             rateLimits: rateLimits,
             workers: workers,
-            corsOrigins: try parseCORSOrigins(env.string("BACKEND_CORS_ORIGINS")),
-            configPath: env.string("CONFIG_PATH"),
+            corsOrigins: try parseCORSOrigins(try env.text("BACKEND_CORS_ORIGINS")),
+            configPath: try env.text("CONFIG_PATH"),
             logLevel: logLevel,
-            migrateOnStart: try env.bool("MIGRATE_ON_START", default: true),
-            shutdownDeadlineSeconds: try env.int("SHUTDOWN_DEADLINE_SECONDS", default: 30, in: 1...3600),
+            migrateOnStart: try env.flag("MIGRATE_ON_START"),
+            shutdownDeadline: try env.duration("SHUTDOWN_DEADLINE_SECONDS"),
+            projectName: try env.required("PROJECT_NAME"),
             warnings: warnings
         )
-        settings.projectName = env.string("PROJECT_NAME", default: settings.projectName)
-        return settings
     }
 
     /// A comma-separated list or a JSON array of origins, as the original accepted;

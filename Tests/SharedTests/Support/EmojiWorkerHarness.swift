@@ -272,7 +272,7 @@ final class WorkerProcess: Sendable {
     func metricsPort(timeout: Duration = .seconds(20)) async -> Int? {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {
-            for line in output.split(separator: "\n") where line.contains("emoji worker started") {
+            for line in output.split(separator: "\n") where line.contains("status server listening") {
                 if let value = (try? JSONParser.parse(String(line)))?["metrics_port"]?.stringValue { return Int(value) }
             }
             try? await Task.sleep(for: .milliseconds(100))
