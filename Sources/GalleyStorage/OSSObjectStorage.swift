@@ -75,12 +75,8 @@ public struct OSSObjectStorage: ObjectStorage {
     }
 
     public func copy(from sourceURL: URL, to key: String, contentType: String) async throws -> String {
-        try ObjectKey.validate(key)
-        try StorageArgument.validateContentType(contentType)
-        let data = try await CappedDownload.fetch(
-            sourceURL, limit: configuration.maxCopyBytes, timeoutSeconds: configuration.requestTimeoutSeconds
-        )
-        return try await put(key: key, data: data, contentType: contentType)
+        try await copyByDownload(from: sourceURL, to: key, contentType: contentType,
+                                 limit: configuration.maxCopyBytes, timeoutSeconds: configuration.requestTimeoutSeconds)
     }
 
     /// The original's formula: `OSS_PUBLIC_BASE_URL` (trailing `/` dropped) + `/` + key,

@@ -81,12 +81,8 @@ public struct S3ObjectStorage: ObjectStorage {
     }
 
     public func copy(from sourceURL: URL, to key: String, contentType: String) async throws -> String {
-        try ObjectKey.validate(key)
-        try StorageArgument.validateContentType(contentType)
-        let data = try await CappedDownload.fetch(
-            sourceURL, limit: configuration.maxCopyBytes, timeoutSeconds: configuration.requestTimeoutSeconds
-        )
-        return try await put(key: key, data: data, contentType: contentType)
+        try await copyByDownload(from: sourceURL, to: key, contentType: contentType,
+                                 limit: configuration.maxCopyBytes, timeoutSeconds: configuration.requestTimeoutSeconds)
     }
 
     public func publicURL(for key: String) -> String {
