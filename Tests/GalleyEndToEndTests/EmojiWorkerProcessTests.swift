@@ -15,6 +15,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Real `EmojiWorker` processes against real Redis and PostgreSQL and the fake DashScope:
 /// load with failures, a worker killed mid-flight, poison entries, a graceful shutdown.

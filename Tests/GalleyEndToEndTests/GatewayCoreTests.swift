@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// End to end over HTTP against a real gateway: auth, users, points, orders, config,
 /// health, the envelope for every kind of bad request, request ids, CORS and docs.

@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Emoji routes end to end: create (one transaction, idempotency, concurrency, the
 /// stream), task/history/delete with refunds, upload credentials with the local

@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The process around the routes: SIGTERM finishes in-flight requests and exits 0,
 /// `APIGateway migrate` applies and exits, bad settings stop the start with one line,

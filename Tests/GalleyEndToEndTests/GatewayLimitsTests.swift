@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Rate limits kept in Redis (429000 with Retry-After), the open webhook of a local
 /// stack without a secret, and a provider that is not configured (500101).

@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The login limits a drop-in ships with: with the default settings a population behind
 /// one address (a proxy, a NAT) logs in freely, while one device hammering is 429000.

@@ -11,6 +11,7 @@ import Testing
 @testable import GalleyRuntime
 @testable import GalleyEmoji
 @testable import GalleyGateway
+import GalleyTestSupport
 
 /// Switch day with the original's storage settings: the gateway and the EmojiWorker get
 /// the four `OSS_*` and nothing else about storage (`STORAGE_BACKEND` empty counts as

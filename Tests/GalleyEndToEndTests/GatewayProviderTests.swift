@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The gateway with the real DashScope client pointed at a stand-in served from this
 /// test (Galley's own HTTPServer): a face check that fails is 400101 with the

@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Redis stops while creates go on: every create still succeeds (the task and its
 /// outbox row are in PostgreSQL), and once Redis is back the relay puts each accepted

@@ -15,6 +15,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The gateway with `STORAGE_BACKEND=s3` against a real S3-protocol server on loopback
 /// (moto): upload credentials a client can PUT to with URLSession, and detect storing

@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// `POST /subscription/webhook` end to end: the secret, the few 4xx a retry cannot fix,
 /// storage of the raw event before the 200, the stream entry, duplicates.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GalleyCore
 @testable import GalleyGateway
+import GalleyTestSupport
 
 /// Galley on the original's own database answers the original's recorded requests with
 /// the original's recorded answers (Tests/Fixtures/golden, recorded from the original

@@ -4,6 +4,7 @@ import Testing
 @testable import GalleyPostgres
 @testable import GalleyRedis
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Switch day: the long-running executables (gateway, both workers, the reward
 /// scheduler) start together on the original's

@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The emoji worker's small parts: backoff, the fleet-wide submit limiter, the mock
 /// provider and its sample video, the worker's settings.
@@ -162,11 +163,4 @@ import Testing
         env["EMOJI_LEASE_SECONDS"] = "0"
         #expect(throws: ConfigurationError.self) { try EmojiWorkerConfiguration.load(settings: try Settings.load(from: env), environment: env) }
     }
-}
-
-/// A settable clock for the mock provider.
-final class MockClock: Sendable {
-    private let seconds = Mutex<Double>(1_800_000_000)
-    var now: Date { Date(timeIntervalSince1970: seconds.withLock { $0 }) }
-    func advance(_ by: Double) { seconds.withLock { $0 += by } }
 }

@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The per-task state machine against the real PostgreSQL and Redis with a scripted
 /// provider: every path ends terminal, a failure is refunded exactly once, a task is

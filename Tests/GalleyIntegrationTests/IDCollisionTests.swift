@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GalleyCore
 @testable import GalleyPostgres
+import GalleyTestSupport
 
 /// An insert whose Snowflake id another process minted (the original on node 0 during
 /// a rolling switch) runs again with a fresh id; other unique violations do not.

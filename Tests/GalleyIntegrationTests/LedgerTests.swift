@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Invariant 1 under concurrency, against the real PostgreSQL.
 @Suite(.serialized) final class LedgerTests: Sendable {

@@ -3,6 +3,7 @@ import Testing
 @testable import GalleyCore
 @testable import GalleyPostgres
 @testable import GalleyRuntime
+import GalleyTestSupport
 
 /// Contract, "Database": an existing PicKitchen database is adopted by Galley's migrations
 /// while the original still serves it — no write of the original waits on a migration for

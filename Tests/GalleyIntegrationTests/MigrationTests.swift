@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// A database of its own for one test, dropped afterwards.
 private final class ScratchDatabase {

@@ -12,20 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
-
-extension PostgresConfiguration {
-    /// The test stack's server (see TestEnvironment), optionally another database on it.
-    static func testStack(database: String? = nil) -> PostgresConfiguration {
-        PostgresConfiguration(
-            host: TestEnvironment.postgresHost,
-            port: TestEnvironment.postgresPort,
-            user: TestEnvironment.postgresUser,
-            password: TestEnvironment.postgresPassword,
-            database: database ?? TestEnvironment.postgresDatabase,
-            applicationName: "galley-tests"
-        )
-    }
-}
+import GalleyTestSupport
 
 @Suite struct PostgresConnectionTests {
     let connection: PostgresConnection

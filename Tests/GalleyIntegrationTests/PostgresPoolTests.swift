@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 @Suite struct PostgresPoolTests {
     let logger = Logger(label: "postgres-pool-tests")

@@ -12,15 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
-
-extension RedisConfiguration {
-    /// The test stack's Redis (see TestEnvironment).
-    static func testStack(database: Int = 0, commandTimeoutSeconds: Double = 5) -> RedisConfiguration {
-        RedisConfiguration(
-            host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, database: database,
-            commandTimeoutSeconds: commandTimeoutSeconds)
-    }
-}
+import GalleyTestSupport
 
 @Suite struct RedisConnectionTests {
     @Test func binaryValuesRoundTrip() throws {

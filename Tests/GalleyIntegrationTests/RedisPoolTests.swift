@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 @Suite struct RedisPoolTests {
     private func clientID(_ connection: RedisConnection) throws -> Int64 {

@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 @Suite struct RedisStreamsTests {
     /// A fresh stream with a group; the stream is deleted when the test ends.

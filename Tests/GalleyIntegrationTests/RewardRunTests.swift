@@ -14,6 +14,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The weekly VIP reward against a real PostgreSQL, each test in a fresh database.
 /// Serialized: the seeds are large and the machine is shared.

@@ -14,6 +14,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 @Suite struct RewardSchedulerTests {
     private struct Boom: Error {}

@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Leases use the contract's fixed key names, so these tests run in their own Redis
 /// database to keep clear of a fleet using database 0.

@@ -7,6 +7,7 @@ import Testing
 @testable import GalleyHTTP
 @testable import GalleyStorage
 @testable import GalleyHTTPClient
+import GalleyTestSupport
 
 /// OSSObjectStorage against the loopback OSS stand-in, which checks every signature
 /// with the `oss2` SDK's own signer and answers OSS's XML errors. The endpoint is

@@ -15,6 +15,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// S3ObjectStorage against a real S3-protocol server: moto (`python3 -m moto.server`)
 /// on a free loopback port, one server per test. moto accepts any credentials and does

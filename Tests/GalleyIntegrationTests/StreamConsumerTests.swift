@@ -13,6 +13,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The shared consumer against the real Redis: handling, dead consumers' entries
 /// claimed, poison entries dead-lettered, shutdown leaving work for others.

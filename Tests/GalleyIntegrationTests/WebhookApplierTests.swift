@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Each RevenueCat event type's effect, from the documented sample events, applied to a
 /// real PostgreSQL the way the worker applies them (one transaction per event).

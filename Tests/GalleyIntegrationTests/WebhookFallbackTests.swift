@@ -5,6 +5,7 @@ import Testing
 @testable import GalleyRuntime
 @testable import GalleyLedger
 @testable import GalleyWebhooks
+import GalleyTestSupport
 
 /// RevenueCat as the original applied it (FACTS.md, "RevenueCat webhook"), plus the
 /// contract's order rule: unlisted products by name, sandbox applied and recorded, events

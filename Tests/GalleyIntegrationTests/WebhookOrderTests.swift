@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Invariant 3: whatever the number and order of deliveries, every event takes effect
 /// exactly once. 300 events for 50 users, built from the documented samples, are applied

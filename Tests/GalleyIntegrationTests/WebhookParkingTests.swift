@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Events whose user is not known yet: parked, retried with backoff by the sweep, surfaced
 /// after the last attempt, re-driven by `replay`; never dropped.

@@ -5,6 +5,7 @@ import Testing
 @testable import GalleyRuntime
 @testable import GalleyLedger
 @testable import GalleyWebhooks
+import GalleyTestSupport
 
 /// Issue 17 item 4: a shuffled storm of 20 users × 2–4 events × 1–3 deliveries, with
 /// random event types, some events without `event_timestamp_ms`, some SANDBOX, some for

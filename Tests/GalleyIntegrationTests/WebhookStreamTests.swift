@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// End to end with the real Redis: entries `{"event_id"}` as the gateway writes them, the
 /// shared consumer and the webhook handler, until the rows are processed.

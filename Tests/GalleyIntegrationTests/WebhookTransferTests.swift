@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// TRANSFER moves a subscription between users, whether it arrives before or after the
 /// events of the subscription it moves.

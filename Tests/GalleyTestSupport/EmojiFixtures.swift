@@ -1,36 +1,36 @@
 import Foundation
 import Synchronization
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// One migrated database for all the emoji suites of a test run (creating one per test
 /// serializes on the server), dropped when the process exits. Tests keep to their own
 /// users and tasks, so sharing it is safe.
-enum EmojiTestDatabase {
-    struct Shared: Sendable {
-        let database: TestDatabase
-        let pool: PostgresPool
+package enum EmojiTestDatabase {
+    package struct Shared: Sendable {
+        package let database: TestDatabase
+        package let pool: PostgresPool
     }
 
-    struct Unavailable: Error {}
+    package struct Unavailable: Error {}
 
-    static let shared: Shared? = {
+    package static let shared: Shared? = {
         guard let database = try? TestDatabase() else { return nil }
         atexit { EmojiTestDatabase.shared?.database.drop() }
         return Shared(database: database, pool: database.pool(size: 16))
     }()
 
-    static func get() throws -> Shared {
+    package static func get() throws -> Shared {
         guard let shared else { throw Unavailable() }
         return shared
     }
@@ -38,22 +38,22 @@ enum EmojiTestDatabase {
 
 /// Seeds users and emoji tasks as the gateway would (debit through the ledger and the
 /// task row in one transaction) and reads back what the worker did.
-struct EmojiFixtures: Sendable {
-    let pool: PostgresPool
-    let ledger: Ledger
-    let ids: SnowflakeGenerator
+package struct EmojiFixtures: Sendable {
+    package let pool: PostgresPool
+    package let ledger: Ledger
+    package let ids: SnowflakeGenerator
 
-    init(pool: PostgresPool) throws {
+    package init(pool: PostgresPool) throws {
         self.pool = pool
         let ids = try SnowflakeGenerator(nodeID: Int.random(in: 0...1023))
         self.ids = ids
         self.ledger = Ledger(nextID: { ids.next() })
     }
 
-    static let detectResult: JSONValue = ["face_bbox": [0, 0, 100, 100], "ext_bbox": [0, 0, 120, 120], "raw": ["mock": true]]
+    package static let detectResult: JSONValue = ["face_bbox": [0, 0, 100, 100], "ext_bbox": [0, 0, 120, 120], "raw": ["mock": true]]
 
     /// A user holding `balance` points (bought, so the ledger explains them).
-    func user(balance: Int = 10_000) throws -> Int64 {
+    package func user(balance: Int = 10_000) throws -> Int64 {
         let userID = ids.next()
         try pool.withTransaction { connection in
             try connection.execute("INSERT INTO users (id, device_id, created_at, updated_at) VALUES ($1, $2, now(), now())",
@@ -67,7 +67,7 @@ struct EmojiFixtures: Sendable {
     }
 
     /// A pending task charged `cost` points. `imageURL` defaults to one unique to the task.
-    func task(userID: Int64, cost: Int = 200, imageURL: String? = nil, detectResult: JSONValue? = EmojiFixtures.detectResult) throws -> Int64 {
+    package func task(userID: Int64, cost: Int = 200, imageURL: String? = nil, detectResult: JSONValue? = EmojiFixtures.detectResult) throws -> Int64 {
         let taskID = ids.next()
         try pool.withTransaction { connection in
             let outcome = try ledger.apply(LedgerEntry(userID: userID, amount: -cost, kind: .consume, taskType: "emoji"), on: connection)
@@ -81,7 +81,7 @@ struct EmojiFixtures: Sendable {
     }
 
     /// Adds the stream entry the gateway writes after committing the task.
-    static func enqueue(_ taskID: Int64, userID: Int64, on redis: RedisPool, stream: String = EmojiWorkerConfiguration.stream) throws {
+    package static func enqueue(_ taskID: Int64, userID: Int64, on redis: RedisPool, stream: String = EmojiWorkerConfiguration.stream) throws {
         _ = try redis.withConnection { connection in
             try connection.xadd(stream, maxLength: nil, fields: [
                 ("task_id", String(taskID)), ("user_id", String(userID)), ("image_url", "https://img.test/\(taskID).jpg"),
@@ -90,21 +90,21 @@ struct EmojiFixtures: Sendable {
         }
     }
 
-    struct Row: Sendable {
-        var status: String
-        var errorCode: String?
-        var errorMessage: String?
-        var resultURL: String?
-        var providerTaskID: String?
-        var providerStatus: String?
-        var refunded: Bool
-        var completed: Bool
-        var started: Bool
-        var worker: String?
-        var leaseUntil: Date?
+    package struct Row: Sendable {
+        package var status: String
+        package var errorCode: String?
+        package var errorMessage: String?
+        package var resultURL: String?
+        package var providerTaskID: String?
+        package var providerStatus: String?
+        package var refunded: Bool
+        package var completed: Bool
+        package var started: Bool
+        package var worker: String?
+        package var leaseUntil: Date?
     }
 
-    func row(_ taskID: Int64) throws -> Row? {
+    package func row(_ taskID: Int64) throws -> Row? {
         try pool.withConnection { connection in
             guard let row = try connection.query("""
                 SELECT status, error_code, error_message, result_url, aliyun_task_id, provider_status,
@@ -122,19 +122,19 @@ struct EmojiFixtures: Sendable {
     }
 
     /// Ledger rows that refund `taskID`.
-    func refunds(_ taskID: Int64) throws -> Int {
+    package func refunds(_ taskID: Int64) throws -> Int {
         try pool.withConnection { connection in
             try connection.query("SELECT count(*)::bigint AS n FROM point_transactions WHERE ref_key = $1",
                                  [EmojiTaskStore.refundReference(taskID: taskID)]).rows.first?.decode(Int.self, "n") ?? -1
         }
     }
 
-    func balance(_ userID: Int64) throws -> Int {
+    package func balance(_ userID: Int64) throws -> Int {
         try pool.withConnection { try Ledger.audit(userID: userID, on: $0).balance }
     }
 
     /// Users among `users` whose balance differs from their ledger sum.
-    func ledgerViolations(users: [Int64]) throws -> [Int64] {
+    package func ledgerViolations(users: [Int64]) throws -> [Int64] {
         try pool.withConnection { connection in
             try users.filter { user in
                 let audit = try Ledger.audit(userID: user, on: connection)
@@ -144,19 +144,28 @@ struct EmojiFixtures: Sendable {
     }
 
     /// SQL run directly, for arranging odd states.
-    func execute(_ sql: String, _ binds: [any PostgresEncodable]) throws {
+    package func execute(_ sql: String, _ binds: [any PostgresEncodable]) throws {
         _ = try pool.withConnection { try $0.execute(sql, binds) }
     }
 }
 
 /// A provider whose answers a test scripts: errors for the first submits, then a
 /// sequence of task states (the last one repeats). Counts every call.
-final class ScriptedEmojiProvider: EmojiProvider {
-    struct Script: Sendable {
-        var submitErrors: [DashScopeError] = []
-        var states: [ProviderTaskState] = [ProviderTaskState(status: "SUCCEEDED", videoURL: "https://video.test/out.mp4")]
-        var queryErrors: [DashScopeError] = []
-        var submitDelay: Duration = .zero
+package final class ScriptedEmojiProvider: EmojiProvider {
+    package struct Script: Sendable {
+        package var submitErrors: [DashScopeError] = []
+        package var states: [ProviderTaskState] = [ProviderTaskState(status: "SUCCEEDED", videoURL: "https://video.test/out.mp4")]
+        package var queryErrors: [DashScopeError] = []
+        package var submitDelay: Duration = .zero
+
+        package init(submitErrors: [DashScopeError] = [],
+                     states: [ProviderTaskState] = [ProviderTaskState(status: "SUCCEEDED", videoURL: "https://video.test/out.mp4")],
+                     queryErrors: [DashScopeError] = [], submitDelay: Duration = .zero) {
+            self.submitErrors = submitErrors
+            self.states = states
+            self.queryErrors = queryErrors
+            self.submitDelay = submitDelay
+        }
     }
 
     private struct State {
@@ -169,20 +178,20 @@ final class ScriptedEmojiProvider: EmojiProvider {
 
     private let state: Mutex<State>
 
-    init(_ script: Script = Script()) { state = Mutex(State(script: script)) }
+    package init(_ script: Script = Script()) { state = Mutex(State(script: script)) }
 
-    var submits: Int { state.withLock { $0.submits } }
-    var submitAttempts: Int { state.withLock { $0.submitAttempts } }
-    var queries: Int { state.withLock { $0.queries.values.reduce(0, +) } }
-    var submittedImages: [String: Int] { state.withLock { $0.submittedImages } }
+    package var submits: Int { state.withLock { $0.submits } }
+    package var submitAttempts: Int { state.withLock { $0.submitAttempts } }
+    package var queries: Int { state.withLock { $0.queries.values.reduce(0, +) } }
+    package var submittedImages: [String: Int] { state.withLock { $0.submittedImages } }
 
-    func update(_ change: (inout Script) -> Void) { state.withLock { change(&$0.script) } }
+    package func update(_ change: (inout Script) -> Void) { state.withLock { change(&$0.script) } }
 
-    func detect(imageURL: String) async throws(DashScopeError) -> FaceDetection {
+    package func detect(imageURL: String) async throws(DashScopeError) -> FaceDetection {
         FaceDetection(passed: true, faceBox: [0, 0, 1, 1], extBox: [0, 0, 2, 2])
     }
 
-    func submit(_ request: GenerationRequest) async throws(DashScopeError) -> SubmittedTask {
+    package func submit(_ request: GenerationRequest) async throws(DashScopeError) -> SubmittedTask {
         let (error, delay, number) = state.withLock { state -> (DashScopeError?, Duration, Int) in
             state.submitAttempts += 1
             if !state.script.submitErrors.isEmpty { return (state.script.submitErrors.removeFirst(), .zero, 0) }
@@ -195,7 +204,7 @@ final class ScriptedEmojiProvider: EmojiProvider {
         return SubmittedTask(taskID: "p-\(number)-\(request.imageURL.hashValue)", status: "PENDING")
     }
 
-    func query(taskID: String) async throws(DashScopeError) -> ProviderTaskState {
+    package func query(taskID: String) async throws(DashScopeError) -> ProviderTaskState {
         let answer = state.withLock { state -> Result<ProviderTaskState, DashScopeError> in
             if !state.script.queryErrors.isEmpty { return .failure(state.script.queryErrors.removeFirst()) }
             let index = state.queries[taskID, default: 0]
@@ -208,17 +217,17 @@ final class ScriptedEmojiProvider: EmojiProvider {
 }
 
 /// Keeps stored videos in memory.
-final class MemoryResultSink: EmojiResultSink {
+package final class MemoryResultSink: EmojiResultSink {
     private let stored = Mutex<[String: String]>([:])
     private let failures = Mutex<Int>(0)
 
-    init(failFirst: Int = 0) { failures.withLock { $0 = failFirst } }
+    package init(failFirst: Int = 0) { failures.withLock { $0 = failFirst } }
 
-    var keys: [String: String] { stored.withLock { $0 } }
+    package var keys: [String: String] { stored.withLock { $0 } }
 
-    struct Failure: Error {}
+    package struct Failure: Error {}
 
-    func store(videoURL: String, key: String) async throws -> String {
+    package func store(videoURL: String, key: String) async throws -> String {
         let fail = failures.withLock { count -> Bool in
             if count > 0 { count -= 1; return true }
             return false

@@ -1,44 +1,51 @@
 import Foundation
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// An answer as the gateway tests read it: status, headers, body, and the envelope.
-struct GatewayHTTPResponse: Sendable {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
+package struct GatewayHTTPResponse: Sendable {
+    package var status: Int
+    package var headers: [(String, String)]
+    package var body: [UInt8]
 
-    func header(_ name: String) -> String? {
+    package init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
-    var text: String { String(decoding: body, as: UTF8.self) }
-    var json: JSONValue? { try? JSONParser.parse(body) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
+    package var json: JSONValue? { try? JSONParser.parse(body) }
     /// The envelope's `code` (nil when the body is not an envelope).
-    var code: Int? { json?["code"]?.int64Value.map(Int.init) }
-    var message: String? { json?["message"]?.stringValue }
-    var data: JSONValue? { json?["data"] }
+    package var code: Int? { json?["code"]?.int64Value.map(Int.init) }
+    package var message: String? { json?["message"]?.stringValue }
+    package var data: JSONValue? { json?["data"] }
 }
 
 /// A deliberately small HTTP/1.1 client on blocking sockets: the tests need exact
 /// control over what goes on the wire (broken JSON, wrong content types, oversize and
 /// raw requests), and hundreds of truly concurrent requests (one thread each).
-enum GatewayHTTPClient {
-    struct ClientError: Error, CustomStringConvertible {
-        let description: String
+package enum GatewayHTTPClient {
+    package struct ClientError: Error, CustomStringConvertible {
+        package let description: String
+        package init(description: String) { self.description = description }
     }
 
-    static func request(port: Int, method: String, path: String, headers: [(String, String)] = [],
+    package static func request(port: Int, method: String, path: String, headers: [(String, String)] = [],
                         body: [UInt8]? = nil, timeoutSeconds: Int = 60) throws -> GatewayHTTPResponse {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -51,7 +58,7 @@ enum GatewayHTTPClient {
 
     /// Sends `bytes` as they are and reads one answer. A write the server cut short (it
     /// answered early, e.g. 413) is not an error: the answer is read anyway.
-    static func raw(port: Int, bytes: [UInt8], timeoutSeconds: Int = 60) throws -> GatewayHTTPResponse {
+    package static func raw(port: Int, bytes: [UInt8], timeoutSeconds: Int = 60) throws -> GatewayHTTPResponse {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         defer { close(fd) }

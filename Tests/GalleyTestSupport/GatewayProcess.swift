@@ -1,31 +1,30 @@
 import Foundation
-import Testing
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// A real `APIGateway` process for end-to-end tests: its own PostgreSQL database
 /// (created here, migrated by the gateway on start, dropped at the end), a Redis
 /// database number of its own, and a free port. Tests talk to it over real HTTP.
-final class GatewayProcess: Sendable {
-    struct Options: Sendable {
+package final class GatewayProcess: Sendable {
+    package struct Options: Sendable {
         /// The Redis database the gateway uses (suites pick different ones; streams have fixed names).
-        var redisDatabase: Int
-        var redisPort: Int = TestEnvironment.redisPort
-        var environment: [String: String] = [:]
+        package var redisDatabase: Int
+        package var redisPort: Int = TestEnvironment.redisPort
+        package var environment: [String: String] = [:]
         /// Runs on the fresh database (by name) before the gateway starts and migrates it,
         /// e.g. to load a dump of the original's database.
-        var prepareDatabase: (@Sendable (String) throws -> Void)?
-        init(redisDatabase: Int, redisPort: Int = TestEnvironment.redisPort, environment: [String: String] = [:],
+        package var prepareDatabase: (@Sendable (String) throws -> Void)?
+        package init(redisDatabase: Int, redisPort: Int = TestEnvironment.redisPort, environment: [String: String] = [:],
              prepareDatabase: (@Sendable (String) throws -> Void)? = nil) {
             self.redisDatabase = redisDatabase
             self.redisPort = redisPort
@@ -35,20 +34,20 @@ final class GatewayProcess: Sendable {
     }
 
     /// The gateway of the running suite (set by the `.gateway(...)` suite trait).
-    @TaskLocal static var current: GatewayProcess?
+    @TaskLocal package static var current: GatewayProcess?
 
-    static var shared: GatewayProcess {
+    package static var shared: GatewayProcess {
         get throws {
             guard let current else { throw GatewayHTTPClient.ClientError(description: "no gateway: add .gateway(...) to the suite") }
             return current
         }
     }
 
-    let port: Int
-    let database: String
-    let options: Options
-    let logPath: String
-    let storageDirectory: String
+    package let port: Int
+    package let database: String
+    package let options: Options
+    package let logPath: String
+    package let storageDirectory: String
     private let process: Process
 
     private init(port: Int, database: String, options: Options, logPath: String, storageDirectory: String, process: Process) {
@@ -61,7 +60,7 @@ final class GatewayProcess: Sendable {
     }
 
     /// The APIGateway binary built next to the test bundle.
-    static var binaryPath: String {
+    package static var binaryPath: String {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
             let candidate = directory.appendingPathComponent("APIGateway").path
@@ -70,7 +69,7 @@ final class GatewayProcess: Sendable {
         return TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug/APIGateway").path
     }
 
-    static func start(_ options: Options) async throws -> GatewayProcess {
+    package static func start(_ options: Options) async throws -> GatewayProcess {
         // Rate-limit windows of an earlier run of the same suite must not count against this one.
         let redis = RedisConfiguration(host: TestEnvironment.redisHost, port: options.redisPort, database: options.redisDatabase)
         try await onThread {
@@ -149,7 +148,7 @@ final class GatewayProcess: Sendable {
 
     /// SIGTERM, then waits for the exit; answers the exit status (-1 if it had to be killed).
     @discardableResult
-    func stop() async -> Int32 {
+    package func stop() async -> Int32 {
         let process = self.process
         if process.isRunning { process.terminate() }
         let status: Int32 = await (try? onThread { () -> Int32 in
@@ -166,10 +165,10 @@ final class GatewayProcess: Sendable {
     }
 
     /// Sends SIGTERM without waiting (see ``waitForExit(seconds:)``).
-    func terminate() { if process.isRunning { process.terminate() } }
+    package func terminate() { if process.isRunning { process.terminate() } }
 
     /// The exit status once the process ended, or nil if it still runs after `seconds`.
-    func waitForExit(seconds: Double) async -> Int32? {
+    package func waitForExit(seconds: Double) async -> Int32? {
         let process = self.process
         return await (try? onThread { () -> Int32? in
             let deadline = Date().addingTimeInterval(seconds)
@@ -180,7 +179,7 @@ final class GatewayProcess: Sendable {
 
     /// Runs the binary to completion (a subcommand, or a start that must fail) with the
     /// test stack's settings plus `environment`; answers the exit status and stderr.
-    static func runToExit(arguments: [String], environment: [String: String]) async throws -> (status: Int32, stderr: String) {
+    package static func runToExit(arguments: [String], environment: [String: String]) async throws -> (status: Int32, stderr: String) {
         var env = ProcessInfo.processInfo.environment
         let defaults: [String: String] = [
             "ENVIRONMENT": "local", "POSTGRES_SERVER": TestEnvironment.postgresHost,
@@ -205,25 +204,25 @@ final class GatewayProcess: Sendable {
         }
     }
 
-    var isRunning: Bool { process.isRunning }
-    var processIdentifier: Int32 { process.processIdentifier }
+    package var isRunning: Bool { process.isRunning }
+    package var processIdentifier: Int32 { process.processIdentifier }
 
     /// Stops the process if needed and drops the database and stored objects.
-    func tearDown() async {
+    package func tearDown() async {
         await stop()
         let database = self.database
         try? await onThread { try GatewayProcess.adminExecute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
         try? FileManager.default.removeItem(atPath: storageDirectory)
     }
 
-    func logTail(_ bytes: Int = 4000) -> String {
+    package func logTail(_ bytes: Int = 4000) -> String {
         guard let data = FileManager.default.contents(atPath: logPath) else { return "" }
         return String(decoding: data.suffix(bytes), as: UTF8.self)
     }
 
     // MARK: - HTTP
 
-    func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil,
+    package func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil,
                  headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> GatewayHTTPResponse {
         var allHeaders = headers
         if let token { allHeaders.append(("Authorization", "Bearer \(token)")) }
@@ -242,21 +241,21 @@ final class GatewayProcess: Sendable {
         }
     }
 
-    func get(_ path: String, token: String? = nil, headers: [(String, String)] = []) async throws -> GatewayHTTPResponse {
+    package func get(_ path: String, token: String? = nil, headers: [(String, String)] = []) async throws -> GatewayHTTPResponse {
         try await request("GET", path, token: token, headers: headers)
     }
 
-    func post(_ path: String, token: String? = nil, json: JSONValue, headers: [(String, String)] = []) async throws -> GatewayHTTPResponse {
+    package func post(_ path: String, token: String? = nil, json: JSONValue, headers: [(String, String)] = []) async throws -> GatewayHTTPResponse {
         try await request("POST", path, token: token, json: json, headers: headers)
     }
 
-    func raw(_ bytes: [UInt8], timeoutSeconds: Int = 60) async throws -> GatewayHTTPResponse {
+    package func raw(_ bytes: [UInt8], timeoutSeconds: Int = 60) async throws -> GatewayHTTPResponse {
         let port = self.port
         return try await onThread { try GatewayHTTPClient.raw(port: port, bytes: bytes, timeoutSeconds: timeoutSeconds) }
     }
 
     /// Logs in a new device; answers the token and the user id.
-    func login(_ deviceID: String = TestEnvironment.uniqueName("device")) async throws -> (token: String, userID: Int64) {
+    package func login(_ deviceID: String = TestEnvironment.uniqueName("device")) async throws -> (token: String, userID: Int64) {
         let response = try await post("/api/v1/auth/login", json: ["device_id": .string(deviceID)])
         guard response.status == 200, let token = response.data?["access_token"]?.stringValue,
               let id = response.data?["user"]?["id"]?.int64Value
@@ -266,14 +265,14 @@ final class GatewayProcess: Sendable {
 
     // MARK: - Direct access for assertions
 
-    var postgresConfiguration: PostgresConfiguration {
+    package var postgresConfiguration: PostgresConfiguration {
         PostgresConfiguration(host: TestEnvironment.postgresHost, port: TestEnvironment.postgresPort,
                               user: TestEnvironment.postgresUser, password: TestEnvironment.postgresPassword,
                               database: database)
     }
 
     /// Runs SQL on the gateway's database (a fresh session each time).
-    func sql(_ text: String, _ binds: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+    package func sql(_ text: String, _ binds: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
         let configuration = postgresConfiguration
         return try await onThread {
             let connection = try PostgresConnection(configuration: configuration)
@@ -283,21 +282,21 @@ final class GatewayProcess: Sendable {
     }
 
     /// Gives a user points directly (test setup, not through the API).
-    func fund(_ userID: Int64, _ points: Int) async throws {
+    package func fund(_ userID: Int64, _ points: Int) async throws {
         _ = try await sql("UPDATE user_points SET balance = $2 WHERE user_id = $1", [userID, points])
     }
 
-    var redisConfiguration: RedisConfiguration {
+    package var redisConfiguration: RedisConfiguration {
         RedisConfiguration(host: TestEnvironment.redisHost, port: options.redisPort, database: options.redisDatabase)
     }
 
-    func redis<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
+    package func redis<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
         let configuration = redisConfiguration
         return try await onThread { try body(try RedisConnection(configuration: configuration)) }
     }
 
     /// Task ids in the `emoji_tasks` stream, in stream order (with repeats, if any).
-    func streamTaskIDs(_ stream: String = "emoji_tasks", field: String = "task_id") async throws -> [String] {
+    package func streamTaskIDs(_ stream: String = "emoji_tasks", field: String = "task_id") async throws -> [String] {
         try await redis { connection in
             let reply = try connection.checkedCommand(["XRANGE", .string(stream), "-", "+"])
             return (reply.arrayValue ?? []).compactMap { entry -> String? in
@@ -314,7 +313,7 @@ final class GatewayProcess: Sendable {
 
     /// The stream's ids once every one of `expected` is there (entries are sent by a
     /// publisher thread right after the answer), or as they are after `seconds`.
-    func waitForStream(_ expected: [String], _ stream: String = "emoji_tasks", field: String = "task_id",
+    package func waitForStream(_ expected: [String], _ stream: String = "emoji_tasks", field: String = "task_id",
                        seconds: Double = 10) async throws -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
@@ -327,7 +326,7 @@ final class GatewayProcess: Sendable {
     // MARK: - Helpers
 
     /// Runs SQL on the stack's admin database (CREATE / DROP DATABASE).
-    static func adminExecute(_ sql: String) throws {
+    package static func adminExecute(_ sql: String) throws {
         let connection = try PostgresConnection(configuration: PostgresConfiguration(
             host: TestEnvironment.postgresHost, port: TestEnvironment.postgresPort, user: TestEnvironment.postgresUser,
             password: TestEnvironment.postgresPassword, database: TestEnvironment.postgresDatabase))
@@ -335,7 +334,7 @@ final class GatewayProcess: Sendable {
         try connection.simpleQuery(sql)
     }
 
-    static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw GatewayHTTPClient.ClientError(description: "socket failed") }
         defer { close(fd) }
@@ -357,7 +356,7 @@ final class GatewayProcess: Sendable {
 
 /// Runs blocking work (sockets, libpq, hiredis) on its own thread, never on the
 /// cooperative pool, and resumes with its result.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+package func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread { continuation.resume(with: Result { try body() }) }
         thread.stackSize = 1 << 20
@@ -366,7 +365,7 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 }
 
 /// Runs `count` copies of `body` at the same time (one thread each) and collects them.
-func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async -> [Result<T, any Error>] {
+package func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async -> [Result<T, any Error>] {
     await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
         for index in 0..<count {
             group.addTask {
@@ -376,30 +375,5 @@ func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) t
         var results = [Result<T, any Error>?](repeating: nil, count: count)
         for await (index, result) in group { results[index] = result }
         return results.compactMap { $0 }
-    }
-}
-
-/// Starts a gateway for the whole suite and stops it (and drops its database) after.
-struct GatewaySuiteTrait: SuiteTrait, TestScoping {
-    let options: GatewayProcess.Options
-    var isRecursive: Bool { false }
-
-    func provideScope(for test: Test, testCase: Test.Case?,
-                      performing function: @Sendable () async throws -> Void) async throws {
-        let gateway = try await GatewayProcess.start(options)
-        do {
-            try await GatewayProcess.$current.withValue(gateway) { try await function() }
-        } catch {
-            await gateway.tearDown()
-            throw error
-        }
-        await gateway.tearDown()
-    }
-}
-
-extension Trait where Self == GatewaySuiteTrait {
-    /// A gateway for this suite on Redis database `redisDatabase`, with extra environment.
-    static func gateway(redisDatabase: Int, environment: [String: String] = [:]) -> Self {
-        GatewaySuiteTrait(options: GatewayProcess.Options(redisDatabase: redisDatabase, environment: environment))
     }
 }

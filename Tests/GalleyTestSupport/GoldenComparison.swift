@@ -1,12 +1,12 @@
 import Foundation
-@testable import GalleyCore
+import GalleyCore
 
 /// Compares one answer with a golden one as `scripts/golden/compare.py` does by default:
 /// the status, the recorded headers (`content-type` by media type, `location` by path,
 /// `allow`/`vary`/CORS lists as sets, the rest exactly) and the JSON (values and JSON
 /// types; volatile paths for presence and type only) or the text. Answers the problems.
-enum GoldenComparison {
-    static func problems(expected: GoldenFixtures.Answer, got: GatewayHTTPResponse, method: String) -> [String] {
+package enum GoldenComparison {
+    package static func problems(expected: GoldenFixtures.Answer, got: GatewayHTTPResponse, method: String) -> [String] {
         var problems: [String] = []
         if got.status != expected.status { problems.append("status: expected \(expected.status), got \(got.status)") }
         for (name, value) in expected.headers.sorted(by: { $0.key < $1.key }) {
@@ -30,7 +30,7 @@ enum GoldenComparison {
         return problems
     }
 
-    static func normalized(_ name: String, _ value: String) -> String {
+    package static func normalized(_ name: String, _ value: String) -> String {
         let trimmed = value.trimmingWhitespace()
         switch name.lowercased() {
         case "content-type":
@@ -47,7 +47,7 @@ enum GoldenComparison {
         }
     }
 
-    static func jsonType(_ value: JSONValue) -> String {
+    package static func jsonType(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool: "bool"
@@ -59,7 +59,7 @@ enum GoldenComparison {
         }
     }
 
-    static func diff(_ expected: JSONValue, _ got: JSONValue, path: String, volatile: Set<String>, into problems: inout [String]) {
+    package static func diff(_ expected: JSONValue, _ got: JSONValue, path: String, volatile: Set<String>, into problems: inout [String]) {
         let shown = path.isEmpty ? "<root>" : path
         if volatile.contains(path) {
             if jsonType(expected) != jsonType(got) {

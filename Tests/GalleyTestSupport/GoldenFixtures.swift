@@ -1,46 +1,54 @@
 import Foundation
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyGateway
+import GalleyCore
+import GalleyPostgres
+import GalleyGateway
 
 /// The golden recordings of `Tests/Fixtures/golden` (made from the original itself, see
 /// `scripts/golden/README.md`): the cases of `replay.json` as requests to send and
 /// answers to expect, and the dump `original.sql` the original left behind.
-struct GoldenFixtures: Sendable {
-    struct Case: Sendable {
-        let name: String
-        let method: String
-        let path: String
-        let headers: [(String, String)]
+package struct GoldenFixtures: Sendable {
+    package struct Case: Sendable {
+        package let name: String
+        package let method: String
+        package let path: String
+        package let headers: [(String, String)]
         /// `user_id` to mint a token for, a literal header, or neither.
-        let tokenUserID: String?
-        let authorizationHeader: String?
-        let body: [UInt8]?
-        let expected: Answer
+        package let tokenUserID: String?
+        package let authorizationHeader: String?
+        package let body: [UInt8]?
+        package let expected: Answer
         /// Why Galley may answer otherwise (the recording's note), nil when it must not.
-        let galleyDiffers: String?
+        package let galleyDiffers: String?
     }
 
     /// A recorded (or kept) answer: status, headers to check, and a JSON or text body.
-    struct Answer: Sendable {
-        var status: Int
-        var headers: [String: String]
-        var json: JSONValue?
-        var text: String
+    package struct Answer: Sendable {
+        package var status: Int
+        package var headers: [String: String]
+        package var json: JSONValue?
+        package var text: String
         /// JSON paths (`data.order_no`, `data.data[0].created_at`) checked for presence and type only.
-        var volatile: Set<String>
+        package var volatile: Set<String>
+
+        package init(status: Int, headers: [String: String], json: JSONValue?, text: String, volatile: Set<String>) {
+            self.status = status
+            self.headers = headers
+            self.json = json
+            self.text = text
+            self.volatile = volatile
+        }
     }
 
-    let cases: [Case]
-    let secretKey: String
-    let webhookSecret: String
-    let projectName = "AIPicAPP"
+    package let cases: [Case]
+    package let secretKey: String
+    package let webhookSecret: String
+    package let projectName = "AIPicAPP"
 
-    static var directory: URL {
+    package static var directory: URL {
         TestEnvironment.repositoryRoot.appendingPathComponent("Tests/Fixtures/golden")
     }
 
-    static func load() throws -> GoldenFixtures {
+    package static func load() throws -> GoldenFixtures {
         let data = try Data(contentsOf: directory.appendingPathComponent("replay.json"))
         let root = try JSONParser.parse(Array(data))
         guard let metadata = root["metadata"], let secret = metadata["secret_key"]?.stringValue,
@@ -92,7 +100,7 @@ struct GoldenFixtures: Sendable {
 
     /// Loads `original.sql` (plain SQL, column inserts) into `database` with psql, which
     /// `scripts/stack` installs; stops at the first error.
-    static func restoreDump(into database: String) throws {
+    package static func restoreDump(into database: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",

@@ -1,11 +1,11 @@
 import Foundation
-@testable import GalleyCore
+import GalleyCore
 
 /// What Galley answers where it deliberately differs from a golden recording. Each
 /// rule names its entry in `docs/api.md` ("Deliberate differences"); the golden test
 /// checks the kept behaviour instead of skipping the case.
-enum GoldenKeptDifferences {
-    enum Expectation {
+package enum GoldenKeptDifferences {
+    package enum Expectation {
         /// An exact answer, compared like a recording.
         case exact(GoldenFixtures.Answer, reason: String)
         /// A looser check (pages, documents, answers with fresh ids); returns the problems.
@@ -13,7 +13,7 @@ enum GoldenKeptDifferences {
     }
 
     /// nil: Galley must give the recorded answer.
-    static func expectation(for golden: GoldenFixtures.Case, fixtures: GoldenFixtures, now: Date) -> Expectation? {
+    package static func expectation(for golden: GoldenFixtures.Case, fixtures: GoldenFixtures, now: Date) -> Expectation? {
         let recorded = golden.expected
         switch golden.name {
         case "openapi", "openapi.unprefixed":
@@ -119,18 +119,18 @@ enum GoldenKeptDifferences {
 
     // MARK: - Helpers
 
-    static func envelope(_ status: Int, code: Int, message: String, data: JSONValue = .null) -> GoldenFixtures.Answer {
+    package static func envelope(_ status: Int, code: Int, message: String, data: JSONValue = .null) -> GoldenFixtures.Answer {
         GoldenFixtures.Answer(
             status: status, headers: ["content-type": "application/json"],
             json: .object(JSONObject([("code", .int(Int64(code))), ("message", .string(message)), ("data", data)])),
             text: "", volatile: [])
     }
 
-    static func validation(_ errors: [JSONValue]) -> GoldenFixtures.Answer {
+    package static func validation(_ errors: [JSONValue]) -> GoldenFixtures.Answer {
         envelope(422, code: 422000, message: "Validation error", data: ["errors": .array(errors)])
     }
 
-    static func expect(_ response: GatewayHTTPResponse, status: Int, contentType: String, code: Int? = nil) -> [String] {
+    package static func expect(_ response: GatewayHTTPResponse, status: Int, contentType: String, code: Int? = nil) -> [String] {
         var problems: [String] = []
         if response.status != status { problems.append("status: expected \(status), got \(response.status)") }
         if !(response.header("Content-Type") ?? "").hasPrefix(contentType) {
@@ -141,14 +141,14 @@ enum GoldenKeptDifferences {
     }
 
     /// Paths of the original's OpenAPI document (`openapi.original.json`).
-    static func originalPaths() -> [String] {
+    package static func originalPaths() -> [String] {
         let url = GoldenFixtures.directory.appendingPathComponent("openapi.original.json")
         guard let data = try? Data(contentsOf: url), let document = try? JSONParser.parse(Array(data)) else { return ["<unreadable>"] }
         return document["paths"]?.objectValue?.keys ?? []
     }
 
     /// The answer with `is_vip` false wherever a weekly VIP's `vip_expire_time` is past.
-    static func expiredVIP(_ value: JSONValue, now: Date) -> JSONValue? {
+    package static func expiredVIP(_ value: JSONValue, now: Date) -> JSONValue? {
         switch value {
         case .object(var object):
             if object["is_vip"] == .bool(true), object["vip_type"] != .string("lifetime"),

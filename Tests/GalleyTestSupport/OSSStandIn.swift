@@ -1,22 +1,21 @@
 import Foundation
-import Testing
-@testable import GalleyCore
-@testable import GalleyStorage
+import GalleyCore
+import GalleyStorage
 
 /// The loopback Aliyun OSS stand-in (`standins/oss/oss_standin.py`, run by
 /// `scripts/standins oss`, which creates its venv with the pinned `oss2` on first use)
 /// on a free port for one test. It checks every signature with oss2's own signer.
-final class OSSStandIn: Sendable {
-    static let accessKeyID = "LTAI-galley-test"
-    static let accessKeySecret = "galley-oss-test-secret"
+package final class OSSStandIn: Sendable {
+    package static let accessKeyID = "LTAI-galley-test"
+    package static let accessKeySecret = "galley-oss-test-secret"
 
-    let port: Int
-    let bucket: String
-    let logPath: String
+    package let port: Int
+    package let bucket: String
+    package let logPath: String
     private let process: Process
 
     /// `http://127.0.0.1:<port>`: an IP endpoint, which oss2 (and Galley) address path-style.
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    package var endpoint: String { "http://127.0.0.1:\(port)" }
 
     private init(port: Int, bucket: String, logPath: String, process: Process) {
         self.port = port
@@ -25,7 +24,7 @@ final class OSSStandIn: Sendable {
         self.process = process
     }
 
-    static func start(bucket: String = "galley-\(UInt32.random(in: 0...UInt32.max))") async throws -> OSSStandIn {
+    package static func start(bucket: String = "galley-\(UInt32.random(in: 0...UInt32.max))") async throws -> OSSStandIn {
         let port = try GatewayProcess.freePort()
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("oss-standin-\(port).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -59,9 +58,10 @@ final class OSSStandIn: Sendable {
     }
 
     /// Galley's OSS storage pointed at this stand-in.
-    func storage(acl: String? = "public-read", secret: String = OSSStandIn.accessKeySecret) throws -> OSSObjectStorage {
+    package func storage(acl: String? = "public-read", secret: String = OSSStandIn.accessKeySecret) throws -> OSSObjectStorage {
+        guard let url = URL(string: endpoint) else { throw StandInFailure(description: "bad endpoint \(endpoint)") }
         var configuration = OSSStorageConfiguration(
-            endpoint: try #require(URL(string: endpoint)), bucket: bucket,
+            endpoint: url, bucket: bucket,
             accessKeyID: Self.accessKeyID, accessKeySecret: secret)
         configuration.objectACL = acl
         configuration.requestTimeout = .seconds(10)
@@ -69,7 +69,7 @@ final class OSSStandIn: Sendable {
     }
 
     /// What the stand-in holds: key → (size, content type, ACL, md5), from `/_standin/objects`.
-    func objects() async throws -> [String: (size: Int, contentType: String, acl: String, md5: String)] {
+    package func objects() async throws -> [String: (size: Int, contentType: String, acl: String, md5: String)] {
         let port = self.port
         let answer = try await onThread { try GatewayHTTPClient.request(port: port, method: "GET", path: "/_standin/objects") }
         var result: [String: (size: Int, contentType: String, acl: String, md5: String)] = [:]
@@ -82,17 +82,17 @@ final class OSSStandIn: Sendable {
     }
 
     /// Sends `bytes` as one raw request to the stand-in (any `Host` header).
-    func raw(_ bytes: [UInt8]) async throws -> GatewayHTTPResponse {
+    package func raw(_ bytes: [UInt8]) async throws -> GatewayHTTPResponse {
         let port = self.port
         return try await onThread { try GatewayHTTPClient.raw(port: port, bytes: bytes, timeoutSeconds: 10) }
     }
 
-    func logTail(_ bytes: Int = 3000) -> String {
+    package func logTail(_ bytes: Int = 3000) -> String {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return String(text.suffix(bytes))
     }
 
-    func stop() async {
+    package func stop() async {
         let process = self.process
         if process.isRunning { process.terminate() }
         _ = try? await onThread { () -> Void in
@@ -105,15 +105,22 @@ final class OSSStandIn: Sendable {
     }
 }
 
+/// A test body that failed against the stand-in, with the stand-in's log.
+package struct StandInFailure: Error, CustomStringConvertible {
+    package let description: String
+}
+
 extension OSSStandIn {
     /// Runs `body` against a fresh stand-in and stops it afterwards; a failure is
     /// recorded with the stand-in's log, which shows oss2's string to sign.
-    static func with(_ body: (OSSStandIn) async throws -> Void) async throws {
+    package static func with(_ body: (OSSStandIn) async throws -> Void) async throws {
         let standIn = try await start()
         do {
             try await body(standIn)
         } catch {
-            Issue.record("failed: \(error)\n\(standIn.logTail())")
+            let log = standIn.logTail()
+            await standIn.stop()
+            throw StandInFailure(description: "failed: \(error)\n\(log)")
         }
         await standIn.stop()
     }

@@ -1,14 +1,14 @@
 import Foundation
-@testable import GalleyCore
-@testable import GalleyPostgres
+import GalleyCore
+import GalleyPostgres
 
 /// A fresh database loaded with the golden dump the original left behind (its alembic
 /// head `5b3e1a1b3c0a`, seeded rows), through `psql` as an operator would restore it.
-final class OriginalDatabase: Sendable {
-    let name = TestEnvironment.uniqueName("galley_orig").lowercased()
-    let configuration: PostgresConfiguration
+package final class OriginalDatabase: Sendable {
+    package let name = TestEnvironment.uniqueName("galley_orig").lowercased()
+    package let configuration: PostgresConfiguration
 
-    init() throws {
+    package init() throws {
         let admin = try PostgresConnection(configuration: .testStack(database: "postgres"))
         defer { admin.close() }
         try admin.simpleQuery("CREATE DATABASE \(name)")
@@ -17,18 +17,18 @@ final class OriginalDatabase: Sendable {
         try Self.psql(["-d", name, "-v", "ON_ERROR_STOP=1", "-q", "-f", dump.path])
     }
 
-    func drop() {
+    package func drop() {
         guard let admin = try? PostgresConnection(configuration: .testStack(database: "postgres")) else { return }
         defer { admin.close() }
         _ = try? admin.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
-    struct PsqlFailed: Error, CustomStringConvertible {
-        var status: Int32
-        var description: String { "psql exited with \(status)" }
+    package struct PsqlFailed: Error, CustomStringConvertible {
+        package var status: Int32
+        package var description: String { "psql exited with \(status)" }
     }
 
-    static func psql(_ arguments: [String]) throws {
+    package static func psql(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["psql", "-h", TestEnvironment.postgresHost, "-p", String(TestEnvironment.postgresPort),

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-@testable import GalleyCore
-@testable import GalleyPostgres
+import GalleyCore
+import GalleyPostgres
 
 /// Writes to a database the way the original PicKitchen backend does while it serves it:
 /// its statements (as SQLAlchemy issues them, recorded as facts: login inserts `users` and
@@ -10,31 +10,31 @@ import Synchronization
 /// single inserts), each one timed. One extra session plays a slow request: it keeps a row
 /// of `user_points` locked for `slowHold` at a time, so that a migration's ALTER on that
 /// table must wait, time out and retry.
-final class OriginalWriter: Sendable {
-    struct Stats: Sendable {
-        var statements = 0
-        var maxWait: Duration = .zero
-        var maxWaitStatement = ""
-        var maxWaitWhileMigrating: Duration = .zero
-        var maxWaitWhileMigratingStatement = ""
-        var errors: [String] = []
+package final class OriginalWriter: Sendable {
+    package struct Stats: Sendable {
+        package var statements = 0
+        package var maxWait: Duration = .zero
+        package var maxWaitStatement = ""
+        package var maxWaitWhileMigrating: Duration = .zero
+        package var maxWaitWhileMigratingStatement = ""
+        package var errors: [String] = []
         /// Rows committed per table (by this writer).
-        var committed: [String: Int] = [:]
+        package var committed: [String: Int] = [:]
     }
 
-    let configuration: PostgresConfiguration
-    let writers: Int
-    let slowHold: Duration
-    let slowUser: Int64?
-    let idBase: Int64
+    package let configuration: PostgresConfiguration
+    package let writers: Int
+    package let slowHold: Duration
+    package let slowUser: Int64?
+    package let idBase: Int64
     private let stop = Atomic<Bool>(false)
-    let migrating = Atomic<Bool>(false)
+    package let migrating = Atomic<Bool>(false)
     /// How many times the slow request has taken its row lock so far.
-    let slowLocks = Atomic<Int>(0)
+    package let slowLocks = Atomic<Int>(0)
     private let stats = Mutex(Stats())
     private let running = Atomic<Int>(0)
 
-    init(configuration: PostgresConfiguration, writers: Int = 3, slowHold: Duration = .milliseconds(2500), slowUser: Int64?) {
+    package init(configuration: PostgresConfiguration, writers: Int = 3, slowHold: Duration = .milliseconds(2500), slowUser: Int64?) {
         self.configuration = configuration
         self.writers = writers
         self.slowHold = slowHold
@@ -42,9 +42,9 @@ final class OriginalWriter: Sendable {
         idBase = 900_000_000_000_000_000 + Int64.random(in: 0...1_000_000) * 1_000_000
     }
 
-    var snapshot: Stats { stats.withLock { $0 } }
+    package var snapshot: Stats { stats.withLock { $0 } }
 
-    func start() {
+    package func start() {
         for index in 0..<writers {
             running.add(1, ordering: .sequentiallyConsistent)
             Thread.detachNewThread { [self] in
@@ -62,7 +62,7 @@ final class OriginalWriter: Sendable {
     }
 
     /// Stops the sessions and waits for them to finish their current transaction.
-    func finish() {
+    package func finish() {
         stop.store(true, ordering: .sequentiallyConsistent)
         while running.load(ordering: .sequentiallyConsistent) > 0 { Thread.sleep(forTimeInterval: 0.02) }
     }

@@ -1,27 +1,27 @@
 import Foundation
 import Synchronization
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// A throwaway `redis-server` (no persistence) on its own port, for tests that stop
 /// and restart Redis under a running gateway.
-final class RedisServerProcess: Sendable {
-    let port: Int
+package final class RedisServerProcess: Sendable {
+    package let port: Int
     private let current = Mutex<Process?>(nil)
 
-    init(port: Int) { self.port = port }
+    package init(port: Int) { self.port = port }
 
-    func start() async throws {
+    package func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "",
@@ -41,7 +41,7 @@ final class RedisServerProcess: Sendable {
     /// `SHUTDOWN NOSAVE` and wait: with no persistence, everything it held is gone. (A
     /// child of the test runner may inherit a signal mask that blocks SIGTERM, so the
     /// stop goes through the protocol; SIGKILL if that fails.)
-    func stop() async {
+    package func stop() async {
         guard let process = current.withLock({ $0 }), process.isRunning else { return }
         let configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         _ = try? await onThread { _ = try? RedisConnection(configuration: configuration).command(["SHUTDOWN", "NOSAVE"]) }

@@ -1,26 +1,26 @@
 import Foundation
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// A database of its own for the reward tests (created, migrated, dropped with the
 /// object), so 20 000-user seeds never meet another suite's rows.
-final class RewardTestDatabase {
-    let name = TestEnvironment.uniqueName("galley_reward")
-    let configuration: PostgresConfiguration
-    let pool: PostgresPool
+package final class RewardTestDatabase {
+    package let name = TestEnvironment.uniqueName("galley_reward")
+    package let configuration: PostgresConfiguration
+    package let pool: PostgresPool
     private let admin: PostgresConnection
 
-    init(poolSize: Int = 6) throws {
+    package init(poolSize: Int = 6) throws {
         admin = try PostgresConnection(configuration: .testStack())
         try admin.simpleQuery("CREATE DATABASE \"\(name)\"")
         var configuration = PostgresConfiguration.testStack(database: name)
@@ -39,7 +39,7 @@ final class RewardTestDatabase {
     /// `count` users with ids `firstID + 1 ...`, each with a zero points account, in two
     /// statements. Of them, `g % 11 == 0` are never-VIP; the rest are valid VIPs, lifetime
     /// (no expiry) when `g % 5 == 0`, else weekly expiring in three days.
-    func seedUsers(count: Int, firstID: Int64 = 1_000_000) throws {
+    package func seedUsers(count: Int, firstID: Int64 = 1_000_000) throws {
         try pool.withConnection { connection in
             try connection.execute("""
                 INSERT INTO users (id, device_id, is_vip, vip_type, vip_expire_time, created_at, updated_at)
@@ -58,7 +58,7 @@ final class RewardTestDatabase {
     }
 
     /// One user with exactly these VIP fields (and a zero account unless `account` is false).
-    func addUser(_ id: Int64, vip: Bool, type: String?, expires: Date?, account: Bool = true) throws {
+    package func addUser(_ id: Int64, vip: Bool, type: String?, expires: Date?, account: Bool = true) throws {
         try pool.withConnection { connection in
             try connection.execute("""
                 INSERT INTO users (id, device_id, is_vip, vip_type, vip_expire_time, created_at, updated_at)
@@ -72,7 +72,7 @@ final class RewardTestDatabase {
         }
     }
 
-    func scalar(_ sql: String, _ binds: [any PostgresEncodable] = []) throws -> Int64 {
+    package func scalar(_ sql: String, _ binds: [any PostgresEncodable] = []) throws -> Int64 {
         try pool.withConnection { connection in
             guard let row = try connection.query(sql, binds).first else { return -1 }
             return try row.decode(Int64?.self, at: 0) ?? 0
@@ -80,7 +80,7 @@ final class RewardTestDatabase {
     }
 
     /// Eligible users that do not have exactly one reward row for `week` (want 0).
-    func usersNotCreditedExactlyOnce(_ week: ISOWeek) throws -> Int64 {
+    package func usersNotCreditedExactlyOnce(_ week: ISOWeek) throws -> Int64 {
         try scalar("""
             SELECT count(*) FROM users u
             WHERE u.is_vip AND (u.vip_expire_time IS NULL OR u.vip_expire_time > now())
@@ -89,12 +89,12 @@ final class RewardTestDatabase {
             """, [week.description])
     }
 
-    func rewardRows(_ week: ISOWeek) throws -> Int64 {
+    package func rewardRows(_ week: ISOWeek) throws -> Int64 {
         try scalar("SELECT count(*) FROM point_transactions WHERE type = 'reward' AND reward_week = $1::varchar",
                    [week.description])
     }
 
-    func rewardPoints(_ week: ISOWeek) throws -> Int64 {
+    package func rewardPoints(_ week: ISOWeek) throws -> Int64 {
         try scalar("SELECT sum(amount) FROM point_transactions WHERE type = 'reward' AND reward_week = $1::varchar",
                    [week.description])
     }
@@ -102,7 +102,7 @@ final class RewardTestDatabase {
     /// Users whose balance differs from their ledger sum, or (with `balanceAfter`, for runs
     /// without concurrent writers, where `created_at, id` is commit order) whose reward
     /// row's `balance_after` is not the balance the ledger reaches at that row (want []).
-    func ledgerViolations(balanceAfter: Bool = true) throws -> [Int64] {
+    package func ledgerViolations(balanceAfter: Bool = true) throws -> [Int64] {
         try pool.withConnection { connection in
             var users = try Ledger.violations(on: connection)
             guard balanceAfter else { return users }

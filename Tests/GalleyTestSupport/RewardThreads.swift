@@ -4,10 +4,10 @@ import Synchronization
 
 /// OS threads for the reward tests: runs and the scheduler block (libpq, hiredis, sleeps)
 /// and must not sit on the cooperative pool, which has only a thread per core.
-enum RewardThreads {
+package enum RewardThreads {
     /// Runs `body(i)` on `count` threads released at the same moment; answers the results
     /// in index order.
-    static func run<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async
+    package static func run<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async
         -> [Result<T, any Error>]
     {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Result<T, any Error>], Never>) in

@@ -1,24 +1,24 @@
 import Foundation
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// A fresh, migrated database on the test PostgreSQL, dropped by ``drop()``, so a
 /// suite can seed and count rows without seeing any other suite's data.
-final class TestDatabase: Sendable {
-    let name: String
-    let configuration: PostgresConfiguration
+package final class TestDatabase: Sendable {
+    package let name: String
+    package let configuration: PostgresConfiguration
 
-    init(migrated: Bool = true) throws {
+    package init(migrated: Bool = true) throws {
         name = TestEnvironment.uniqueName("galley_test").lowercased()
         let admin = try PostgresConnection(configuration: .testStack(database: "postgres"))
         defer { admin.close() }
@@ -31,11 +31,11 @@ final class TestDatabase: Sendable {
         }
     }
 
-    func pool(size: Int = 8) -> PostgresPool {
+    package func pool(size: Int = 8) -> PostgresPool {
         PostgresPool(configuration: configuration, size: size, logger: Logger(label: "test"))
     }
 
-    func drop() {
+    package func drop() {
         guard let admin = try? PostgresConnection(configuration: .testStack(database: "postgres")) else { return }
         defer { admin.close() }
         _ = try? admin.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

@@ -2,26 +2,26 @@ import Foundation
 
 /// Where the integration tests find the real Redis and PostgreSQL that
 /// `scripts/stack start` runs (the same variables the fleet reads).
-enum TestEnvironment {
-    static let env = ProcessInfo.processInfo.environment
+package enum TestEnvironment {
+    package static let env = ProcessInfo.processInfo.environment
 
-    static var postgresHost: String { env["POSTGRES_SERVER"] ?? "127.0.0.1" }
-    static var postgresPort: Int { env["POSTGRES_PORT"].flatMap(Int.init) ?? 55432 }
-    static var postgresUser: String { env["POSTGRES_USER"] ?? "galley" }
-    static var postgresPassword: String { env["POSTGRES_PASSWORD"] ?? "" }
-    static var postgresDatabase: String { env["POSTGRES_DB"] ?? "galley" }
+    package static var postgresHost: String { env["POSTGRES_SERVER"] ?? "127.0.0.1" }
+    package static var postgresPort: Int { env["POSTGRES_PORT"].flatMap(Int.init) ?? 55432 }
+    package static var postgresUser: String { env["POSTGRES_USER"] ?? "galley" }
+    package static var postgresPassword: String { env["POSTGRES_PASSWORD"] ?? "" }
+    package static var postgresDatabase: String { env["POSTGRES_DB"] ?? "galley" }
 
-    static var redisHost: String { env["REDIS_HOST"] ?? "127.0.0.1" }
-    static var redisPort: Int { env["REDIS_PORT"].flatMap(Int.init) ?? 56379 }
+    package static var redisHost: String { env["REDIS_HOST"] ?? "127.0.0.1" }
+    package static var redisPort: Int { env["REDIS_PORT"].flatMap(Int.init) ?? 56379 }
 
     /// The repository root, for tests that read files of the project or start its executables.
-    static var repositoryRoot: URL {
+    package static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
     /// A name no other test run uses, for streams, keys and databases.
-    static func uniqueName(_ prefix: String) -> String {
+    package static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UInt64(Date().timeIntervalSince1970 * 1000))_\(UInt32.random(in: 0...UInt32.max))"
     }
 }

@@ -1,38 +1,38 @@
 import Foundation
 import Synchronization
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// A clock the webhook tests move by hand (parking backoff, VIP "now").
-final class WebhookTestClock: Sendable {
+package final class WebhookTestClock: Sendable {
     private let current: Mutex<Date>
-    init(_ date: Date) { current = Mutex(date) }
-    var now: Date { current.withLock { $0 } }
-    func set(_ date: Date) { current.withLock { $0 = date } }
-    func advance(seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    package init(_ date: Date) { current = Mutex(date) }
+    package var now: Date { current.withLock { $0 } }
+    package func set(_ date: Date) { current.withLock { $0 = date } }
+    package func advance(seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 /// A fresh migrated database with an applier, storing events the way the gateway does
 /// (a `received` row with the whole body), so tests call the applier directly.
-final class WebhookHarness: Sendable {
-    let database: TestDatabase
-    let pool: PostgresPool
-    let clock: WebhookTestClock
-    let applier: WebhookApplier
-    let sweeper: WebhookSweeper
-    let ids: SnowflakeGenerator
+package final class WebhookHarness: Sendable {
+    package let database: TestDatabase
+    package let pool: PostgresPool
+    package let clock: WebhookTestClock
+    package let applier: WebhookApplier
+    package let sweeper: WebhookSweeper
+    package let ids: SnowflakeGenerator
 
-    init(applySandbox: Bool = true, maxParkAttempts: Int = 20, now: Date = Date(timeIntervalSince1970: 1_658_726_400),
+    package init(applySandbox: Bool = true, maxParkAttempts: Int = 20, now: Date = Date(timeIntervalSince1970: 1_658_726_400),
          poolSize: Int = 8) throws {
         database = try TestDatabase()
         pool = database.pool(size: poolSize)
@@ -52,7 +52,7 @@ final class WebhookHarness: Sendable {
     }
 
     /// A user as login creates it: the row and a zero points account.
-    func createUser(_ id: Int64) throws {
+    package func createUser(_ id: Int64) throws {
         let ledger = Ledger(nextID: { [ids] in ids.next() })
         try pool.withTransaction { connection in
             try connection.execute(
@@ -63,7 +63,7 @@ final class WebhookHarness: Sendable {
 
     /// Stores a body as the gateway does; answers the event id. A second store of the same id is a no-op.
     @discardableResult
-    func store(_ event: JSONObject) throws -> String {
+    package func store(_ event: JSONObject) throws -> String {
         let body = WebhookSamples.body(event)
         let eventID = event["id"]?.stringValue ?? ""
         try pool.withConnection { connection in
@@ -80,17 +80,17 @@ final class WebhookHarness: Sendable {
 
     /// Applies a stored event as a stream delivery would.
     @discardableResult
-    func deliver(_ eventID: String) async throws -> WebhookOutcome {
+    package func deliver(_ eventID: String) async throws -> WebhookOutcome {
         try await applier.apply(eventID: eventID, pool: pool)
     }
 
     /// Stores and delivers.
     @discardableResult
-    func receive(_ event: JSONObject) async throws -> WebhookOutcome {
+    package func receive(_ event: JSONObject) async throws -> WebhookOutcome {
         try await deliver(try store(event))
     }
 
-    func eventRow(_ eventID: String) throws -> (status: String, reason: String?, attempts: Int, userID: Int64?) {
+    package func eventRow(_ eventID: String) throws -> (status: String, reason: String?, attempts: Int, userID: Int64?) {
         try pool.withConnection { connection in
             guard let row = try connection.query(
                 "SELECT status, reason, attempts, user_id FROM revenuecat_events WHERE event_id = $1", [eventID]).first
@@ -100,17 +100,17 @@ final class WebhookHarness: Sendable {
         }
     }
 
-    struct Subscription: Equatable {
-        var status: String
-        var willRenew: Bool
-        var periodStart: Date?
-        var periodEnd: Date?
-        var cancelledAt: Date?
-        var planType: String
-        var subscriberID: String
+    package struct Subscription: Equatable {
+        package var status: String
+        package var willRenew: Bool
+        package var periodStart: Date?
+        package var periodEnd: Date?
+        package var cancelledAt: Date?
+        package var planType: String
+        package var subscriberID: String
     }
 
-    func subscription(user: Int64, product: String) throws -> Subscription? {
+    package func subscription(user: Int64, product: String) throws -> Subscription? {
         try pool.withConnection { connection in
             try connection.query(
                 """
@@ -128,7 +128,7 @@ final class WebhookHarness: Sendable {
         }
     }
 
-    func vip(_ user: Int64) throws -> (isVIP: Bool, type: String?, expires: Date?) {
+    package func vip(_ user: Int64) throws -> (isVIP: Bool, type: String?, expires: Date?) {
         try pool.withConnection { connection in
             guard let row = try connection.query("SELECT is_vip, vip_type, vip_expire_time FROM users WHERE id = $1", [user]).first
             else { throw WebhookError.unknownEvent }
@@ -136,12 +136,12 @@ final class WebhookHarness: Sendable {
         }
     }
 
-    func balance(_ user: Int64) throws -> Int {
+    package func balance(_ user: Int64) throws -> Int {
         try pool.withConnection { try Ledger.audit(userID: user, on: $0) }.balance
     }
 
     /// `type amount ref_key` of the user's ledger, oldest first.
-    func ledger(_ user: Int64) throws -> [String] {
+    package func ledger(_ user: Int64) throws -> [String] {
         try pool.withConnection { connection in
             try connection.query(
                 "SELECT type, amount, ref_key FROM point_transactions WHERE user_id = $1 ORDER BY created_at, id", [user]
@@ -149,7 +149,7 @@ final class WebhookHarness: Sendable {
         }
     }
 
-    func order(_ orderNo: String) throws -> (status: String, amount: String, currency: String, userID: Int64, refundedAt: Date?)? {
+    package func order(_ orderNo: String) throws -> (status: String, amount: String, currency: String, userID: Int64, refundedAt: Date?)? {
         try pool.withConnection { connection in
             try connection.query("SELECT status, amount, currency, user_id, refunded_at FROM orders WHERE order_no = $1", [orderNo]).first.map {
                 (try $0.decode(String.self, "status"), try $0.decode(String.self, "amount"), try $0.decode(String.self, "currency"),
@@ -162,7 +162,7 @@ final class WebhookHarness: Sendable {
     /// arbitrary by nature: generated ids, wall-clock stamps, attempt counts, and a ledger
     /// row's running `balance_after` (which depends on the order movements happened in;
     /// the balance itself and the set of movements are compared, and invariant 1 checked).
-    func snapshot() throws -> [String: [String]] {
+    package func snapshot() throws -> [String: [String]] {
         let queries: [String: String] = [
             "users": "SELECT (id, is_vip, vip_type, vip_expire_time)::text FROM users",
             "subscriptions": """
@@ -190,12 +190,12 @@ final class WebhookHarness: Sendable {
     }
 
     /// Users whose balance is negative or differs from their ledger: empty when invariant 1 holds.
-    func ledgerViolations() throws -> [Int64] {
+    package func ledgerViolations() throws -> [Int64] {
         try pool.withConnection { try Ledger.violations(on: $0) }
     }
 
     /// Re-drives parked events until none is left that can be applied (as the sweep would, over time).
-    func drainParked() async throws {
+    package func drainParked() async throws {
         for _ in 0..<5 {
             let summary = try await sweeper.replayParked()
             if summary[.processed] + summary[.ignored] == 0 { return }

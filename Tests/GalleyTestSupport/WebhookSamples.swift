@@ -1,27 +1,27 @@
-@testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
+import GalleyCore
+import GalleyPostgres
+import GalleyRedis
+import GalleyHTTP
+import GalleyStorage
+import GalleyRuntime
+import GalleyLedger
+import GalleyEmoji
+import GalleyWebhooks
+import GalleyRewards
+import GalleyGateway
+import GalleyTesting
 
 /// RevenueCat webhook bodies shaped after the documented sample events (RevenueCat docs,
 /// "Sample Events"): the same fields and the documented values, rewritten here as our own
 /// fixtures. Every sample takes the event `id` (the docs reuse one) and the app user id,
 /// because the documented ids are not users of a test database.
-enum WebhookSamples {
-    static let anonymousA = "$RCAnonymousID:8069238d6049ce87cc529853916d624c"
-    static let anonymousB = "$RCAnonymousID:87c6049c58069238dce29853916d624c"
-    static let sampleUser: Int64 = 1_234_567_890
+package enum WebhookSamples {
+    package static let anonymousA = "$RCAnonymousID:8069238d6049ce87cc529853916d624c"
+    package static let anonymousB = "$RCAnonymousID:87c6049c58069238dce29853916d624c"
+    package static let sampleUser: Int64 = 1_234_567_890
 
     /// The products the samples use, mapped like the business config maps the app's.
-    static let config: BusinessConfig = {
+    package static let config: BusinessConfig = {
         let document: JSONValue = [
             "vip_products": [
                 "com.subscription.weekly": "weekly", "com.subscription.monthly": "weekly",
@@ -35,10 +35,10 @@ enum WebhookSamples {
     }()
 
     /// `{"event": {...}, "api_version": "1.0"}` around the event fields.
-    static func body(_ event: JSONObject) -> JSONValue { ["event": .object(event), "api_version": "1.0"] }
+    package static func body(_ event: JSONObject) -> JSONValue { ["event": .object(event), "api_version": "1.0"] }
 
     /// The fields every subscription lifecycle sample carries.
-    static func lifecycle(
+    package static func lifecycle(
         type: String, id: String, appUserID: String, originalAppUserID: String? = anonymousB,
         aliases: [String] = [anonymousA], product: String, purchasedAt: Int64?, expiration: Int64?,
         timestamp: Int64, transactionID: String = "123456789012345", originalTransactionID: String? = nil,
@@ -78,20 +78,20 @@ enum WebhookSamples {
     }
 
     /// "Initial Purchase": a weekly App Store subscription.
-    static func initialPurchase(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func initialPurchase(id: String, user: String = String(sampleUser)) -> JSONObject {
         lifecycle(type: "INITIAL_PURCHASE", id: id, appUserID: user, product: "com.subscription.weekly",
                   purchasedAt: 1_658_726_374_000, expiration: 1_659_331_174_000, timestamp: 1_658_726_378_679, price: 4.99)
     }
 
     /// "Renewal": the same subscription, next period (note its timestamp precedes the purchase).
-    static func renewal(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func renewal(id: String, user: String = String(sampleUser)) -> JSONObject {
         lifecycle(type: "RENEWAL", id: id, appUserID: user, product: "com.subscription.weekly",
                   purchasedAt: 1_658_755_132_000, expiration: 1_659_359_932_000, timestamp: 1_658_726_405_017,
                   price: 8.14, currency: "EUR")
     }
 
     /// "Trial Cancelled": unsubscribed during the trial; access lasts until the expiration.
-    static func trialCancellation(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func trialCancellation(id: String, user: String = String(sampleUser)) -> JSONObject {
         var event = lifecycle(type: "CANCELLATION", id: id, appUserID: user, product: "com.subscription.weekly",
                               purchasedAt: 1_658_725_349_000, expiration: 1_658_984_549_000, timestamp: 1_658_726_482_659,
                               currency: "CNY", periodType: "TRIAL")
@@ -100,13 +100,13 @@ enum WebhookSamples {
     }
 
     /// "Uncancellation": a monthly product re-enabled before it expired.
-    static func uncancellation(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func uncancellation(id: String, user: String = String(sampleUser)) -> JSONObject {
         lifecycle(type: "UNCANCELLATION", id: id, appUserID: user, product: "com.subscription.monthly",
                   purchasedAt: 1_662_643_092_000, expiration: 1_665_235_092_000, timestamp: 1_663_982_135_337)
     }
 
     /// "Cancellation" of the same monthly product (for the uncancellation flow).
-    static func monthlyCancellation(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func monthlyCancellation(id: String, user: String = String(sampleUser)) -> JSONObject {
         var event = lifecycle(type: "CANCELLATION", id: id, appUserID: user, product: "com.subscription.monthly",
                               purchasedAt: 1_662_643_092_000, expiration: 1_665_235_092_000, timestamp: 1_663_900_000_000)
         event["cancel_reason"] = "UNSUBSCRIBE"
@@ -114,7 +114,7 @@ enum WebhookSamples {
     }
 
     /// "Non Renewing Purchase": 2 100 tokens for 25.487 CAD, a points pack here.
-    static func nonRenewingPurchase(id: String, user: String = String(sampleUser), product: String = "2100_tokens",
+    package static func nonRenewingPurchase(id: String, user: String = String(sampleUser), product: String = "2100_tokens",
                                     transactionID: String = "123456789012345", timestamp: Int64 = 1_658_726_522_314) -> JSONObject {
         lifecycle(type: "NON_RENEWING_PURCHASE", id: id, appUserID: user, product: product,
                   purchasedAt: timestamp - 3_314, expiration: nil, timestamp: timestamp, transactionID: transactionID,
@@ -122,13 +122,13 @@ enum WebhookSamples {
     }
 
     /// "Subscription Paused" (Play Store): access until the EXPIRATION that follows.
-    static func subscriptionPaused(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func subscriptionPaused(id: String, user: String = String(sampleUser)) -> JSONObject {
         lifecycle(type: "SUBSCRIPTION_PAUSED", id: id, appUserID: user, product: "premium",
                   purchasedAt: 1_652_681_048_845, expiration: 1_655_366_648_845, timestamp: 1_652_796_516_000, store: "PLAY_STORE")
     }
 
     /// "Billing Issue": the monthly subscription could not be charged.
-    static func billingIssue(id: String, user: String) -> JSONObject {
+    package static func billingIssue(id: String, user: String) -> JSONObject {
         var event = lifecycle(type: "BILLING_ISSUE", id: id, appUserID: user, originalAppUserID: user, aliases: [user],
                               product: "com.revenuecat.myapp.monthly", purchasedAt: 1_598_640_647_000,
                               expiration: 1_601_319_047_000, timestamp: 1_601_337_601_013,
@@ -138,7 +138,7 @@ enum WebhookSamples {
     }
 
     /// "Expiration": the weekly subscription ended (reason UNSUBSCRIBE).
-    static func expiration(id: String, user: String = String(sampleUser), purchasedAt: Int64 = 1_696_846_623_000,
+    package static func expiration(id: String, user: String = String(sampleUser), purchasedAt: Int64 = 1_696_846_623_000,
                            expiration: Int64 = 1_697_451_423_000, timestamp: Int64 = 1_697_451_462_232) -> JSONObject {
         var event = lifecycle(type: "EXPIRATION", id: id, appUserID: user, originalAppUserID: anonymousA,
                               product: "com.subscription.weekly", purchasedAt: purchasedAt, expiration: expiration, timestamp: timestamp)
@@ -147,14 +147,14 @@ enum WebhookSamples {
     }
 
     /// "Subscription Extended": the period of the weekly subscription pushed back.
-    static func subscriptionExtended(id: String, user: String = String(sampleUser)) -> JSONObject {
+    package static func subscriptionExtended(id: String, user: String = String(sampleUser)) -> JSONObject {
         lifecycle(type: "SUBSCRIPTION_EXTENDED", id: id, appUserID: user, originalAppUserID: anonymousA,
                   product: "com.subscription.weekly", purchasedAt: 1_696_846_623_000, expiration: 1_697_451_423_000,
                   timestamp: 1_697_451_462_232)
     }
 
     /// "Transfer": only ids, no product, no app_user_id.
-    static func transfer(id: String = "CD489E0E-5D52-4E03-966B-A7F17788E432",
+    package static func transfer(id: String = "CD489E0E-5D52-4E03-966B-A7F17788E432",
                          from: [String] = ["00005A1C-6091-4F81-BE77-F0A83A271AB6"],
                          to: [String] = ["4BEDB450-8EF2-11E9-B475-0800200C9A66"],
                          timestamp: Int64 = 78_789_789_798_798) -> JSONObject {
@@ -172,7 +172,7 @@ enum WebhookSamples {
 
     /// "Refund": a CANCELLATION with `cancel_reason` CUSTOMER_SUPPORT and a negative price,
     /// whose expiration is the refund time.
-    static func refund(id: String, user: String, product: String = "com.revenuecat.myapp.monthly",
+    package static func refund(id: String, user: String, product: String = "com.revenuecat.myapp.monthly",
                        transactionID: String = "100000000000000", purchasedAt: Int64 = 1_601_258_901_000,
                        timestamp: Int64 = 1_601_337_615_995) -> JSONObject {
         var event = lifecycle(type: "CANCELLATION", id: id, appUserID: user, originalAppUserID: anonymousB,
@@ -184,7 +184,7 @@ enum WebhookSamples {
     }
 
     /// "Refund Reversed".
-    static func refundReversed(id: String, user: String, product: String = "com.subscription.weekly",
+    package static func refundReversed(id: String, user: String, product: String = "com.subscription.weekly",
                                transactionID: String = "123456789012345", timestamp: Int64 = 1_697_451_462_232) -> JSONObject {
         lifecycle(type: "REFUND_REVERSED", id: id, appUserID: user, originalAppUserID: user, product: product,
                   purchasedAt: 1_696_846_623_000, expiration: 1_697_451_423_000, timestamp: timestamp,
@@ -192,7 +192,7 @@ enum WebhookSamples {
     }
 
     /// "Product Change" (Play Store): monthly to yearly, reported on the old product.
-    static func productChange(id: String, user: String) -> JSONObject {
+    package static func productChange(id: String, user: String) -> JSONObject {
         var event = lifecycle(type: "PRODUCT_CHANGE", id: id, appUserID: user, originalAppUserID: user, aliases: [user],
                               product: "com.revenuecat.myapp.monthly", purchasedAt: 1_601_304_429_682,
                               expiration: 1_601_311_606_660, timestamp: 1_601_338_594_769,
@@ -202,7 +202,7 @@ enum WebhookSamples {
     }
 
     /// "Temporary Entitlement Grant" as documented: only the guaranteed minimum of fields.
-    static func temporaryEntitlementGrant(id: String, user: String = "41234567890") -> JSONObject {
+    package static func temporaryEntitlementGrant(id: String, user: String = "41234567890") -> JSONObject {
         JSONObject([
             ("event_timestamp_ms", 1_744_824_815_307),
             ("app_user_id", .string(user)),
@@ -214,13 +214,13 @@ enum WebhookSamples {
     }
 
     /// "Invoice Issued" (Web Billing): no effect in Galley.
-    static func invoiceIssuance(id: String, user: String = "41234567890") -> JSONObject {
+    package static func invoiceIssuance(id: String, user: String = "41234567890") -> JSONObject {
         lifecycle(type: "INVOICE_ISSUANCE", id: id, appUserID: user, originalAppUserID: user, product: "com.subscription.monthly",
                   purchasedAt: 1_745_004_447_283, expiration: nil, timestamp: 1_745_004_447_300, price: nil, store: "RC_BILLING")
     }
 
     /// A dashboard TEST event.
-    static func test(id: String) -> JSONObject {
+    package static func test(id: String) -> JSONObject {
         JSONObject([("event_timestamp_ms", 1_658_726_378_679), ("type", "TEST"), ("id", .string(id)),
                     ("app_user_id", "test-user"), ("environment", "SANDBOX"), ("store", "APP_STORE")])
     }

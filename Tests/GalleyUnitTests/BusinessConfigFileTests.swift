@@ -3,6 +3,7 @@ import Testing
 @testable import GalleyCore
 @testable import GalleyPostgres
 @testable import GalleyRuntime
+import GalleyTestSupport
 
 /// The business config at the original's path, re-read by content.
 @Suite struct BusinessConfigFileTests {

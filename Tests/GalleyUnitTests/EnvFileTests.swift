@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GalleyCore
 @testable import GalleyRuntime
+import GalleyTestSupport
 
 /// `.env` files as the original's pydantic-settings (python-dotenv) read them, and
 /// how they merge with the process environment.

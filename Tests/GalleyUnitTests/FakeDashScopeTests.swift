@@ -15,6 +15,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// The fake DashScope speaks the protocol the real client expects: checked directly on
 /// the responder, then end to end through a real server and ``DashScopeClient``.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import GalleyCore
 @testable import GalleyGateway
+import GalleyTestSupport
 
 /// The pieces that make Galley's answers the original's bytes: pydantic's datetimes,
 /// Python's JSON error offsets and messages, Python's `int()`, `json.dumps` escapes.

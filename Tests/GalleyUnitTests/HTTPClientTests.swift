@@ -6,6 +6,7 @@ import Testing
 @testable import GalleyHTTP
 @testable import GalleyHTTPClient
 @testable import GalleyEmoji
+import GalleyTestSupport
 
 /// The libcurl client against real loopback servers: Galley's own HTTP server for answers,
 /// a listener that never accepts for requests that never get one.

@@ -11,6 +11,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 @Suite struct HTTPParsingTests {
     @Test func headersAreOrderedAndCaseInsensitive() {

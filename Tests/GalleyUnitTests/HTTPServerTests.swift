@@ -14,6 +14,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Real server on 127.0.0.1 with port 0, real sockets, no HTTP client library in between:
 /// the tests see exactly what goes over the wire.

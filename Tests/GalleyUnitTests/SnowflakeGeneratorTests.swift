@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 @Suite struct SnowflakeGeneratorTests {
     private static let base: Int64 = SnowflakeGenerator.epochMilliseconds + 86_400_000 * 700

@@ -3,6 +3,7 @@ import Testing
 @testable import GalleyCore
 @testable import GalleyStorage
 @testable import GalleyRuntime
+import GalleyTestSupport
 
 /// OSS V1 signing without a server. The expected signatures and URLs were computed by
 /// the `oss2` 2.19.1 SDK itself (`oss2.Auth`'s signer and `Bucket.sign_url` with

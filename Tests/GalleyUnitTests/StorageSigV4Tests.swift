@@ -12,6 +12,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// SigV4 against the examples AWS publishes (S3 API reference, "Signature Calculations
 /// for the Authorization Header" and "Authenticating Requests: Using Query Parameters"),

@@ -11,6 +11,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Parsing RevenueCat's documented sample events and the subscription fold's rules, no database.
 @Suite struct WebhookEventTests {

@@ -17,6 +17,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// Runs real `EmojiWorker` processes against a fake DashScope served by the test
 /// process, a fresh database and a Redis database of the test's own, and reads back

@@ -15,6 +15,7 @@ import Testing
 @testable import GalleyRewards
 @testable import GalleyGateway
 @testable import GalleyTesting
+import GalleyTestSupport
 
 /// A moto S3 server (`python3 -m moto.server`) on a free loopback port for one test.
 final class GatewayMoto: Sendable {
