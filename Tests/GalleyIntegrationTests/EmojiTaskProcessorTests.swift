@@ -18,7 +18,9 @@ import GalleyTestSupport
 /// The per-task state machine against the real PostgreSQL and Redis with a scripted
 /// provider: every path ends terminal, a failure is refunded exactly once, a task is
 /// never submitted twice.
-@Suite final class EmojiTaskProcessorTests: Sendable {
+/// Serialized: its tests time task leases, provider polls and timeouts, which a parallel neighbour in the same suite
+/// can starve on a 2-core machine.
+@Suite(.serialized) final class EmojiTaskProcessorTests: Sendable {
     let pool: PostgresPool
     let fixtures: EmojiFixtures
     let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 4)

@@ -16,7 +16,9 @@ import Testing
 @testable import GalleyTesting
 import GalleyTestSupport
 
-@Suite struct RewardSchedulerTests {
+/// Serialized: its tests time the scheduler lock and its renewals, which a parallel neighbour in the same suite
+/// can starve on a 2-core machine.
+@Suite(.serialized) struct RewardSchedulerTests {
     private struct Boom: Error {}
 
     private let week = ISOWeek(containing: Date(timeIntervalSince1970: 1_795_262_400))  // 2026-W47

@@ -16,8 +16,9 @@ import Testing
 import GalleyTestSupport
 
 /// Leases use the contract's fixed key names, so these tests run in their own Redis
-/// database to keep clear of a fleet using database 0.
-@Suite struct SnowflakeNodeLeaseTests {
+/// database to keep clear of a fleet using database 0. Serialized: its tests share those
+/// keys and time short leases, so one test's lease or cleanup must not meet another's.
+@Suite(.serialized) struct SnowflakeNodeLeaseTests {
     private static let database = 11
 
     private func makePool() -> RedisPool {

@@ -17,7 +17,9 @@ import GalleyTestSupport
 
 /// The shared consumer against the real Redis: handling, dead consumers' entries
 /// claimed, poison entries dead-lettered, shutdown leaving work for others.
-@Suite struct StreamConsumerTests {
+/// Serialized: its tests time claim-idle times and heartbeats, which a parallel neighbour in the same suite
+/// can starve on a 2-core machine.
+@Suite(.serialized) struct StreamConsumerTests {
     final class RecordingHandler: StreamHandler {
         let handled = Mutex<[String: Int]>([:])
         let settled = Mutex<[String]>([])

@@ -16,7 +16,9 @@ import GalleyTestSupport
 
 /// End to end with the real Redis: entries `{"event_id"}` as the gateway writes them, the
 /// shared consumer and the webhook handler, until the rows are processed.
-@Suite final class WebhookStreamTests {
+/// Serialized: its tests time stream claims and retries, which a parallel neighbour in the same suite
+/// can starve on a 2-core machine.
+@Suite(.serialized) final class WebhookStreamTests {
     let harness: WebhookHarness
     let redis = RedisPool(
         configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort),

@@ -16,8 +16,9 @@ package enum TestEnvironment {
 
     /// The repository root, for tests that read files of the project or start its executables.
     package static var repositoryRoot: URL {
+        // This file is Tests/GalleyTestSupport/TestEnvironment.swift.
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// A name no other test run uses, for streams, keys and databases.
