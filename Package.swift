@@ -25,6 +25,12 @@ func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(name: name, dependencies: dependencies, swiftSettings: swiftSettings)
 }
 
+/// Every library module: what the test layers and their support library may import.
+let allModules: [Target.Dependency] = [
+    "GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime", "GalleyLedger",
+    "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient",
+]
+
 let package = Package(
     name: "Galley",
     platforms: [.macOS(.v15)],
@@ -94,15 +100,23 @@ let package = Package(
         // bench/httpclient.sh's load generator (libcurl client vs URLSession); not shipped.
         executable("HTTPClientBench", ["GalleyCore", "GalleyHTTPClient"]),
 
-        .testTarget(
-            name: "SharedTests",
-            // The executables are dependencies so they are built before the tests that run them.
-            dependencies: ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime",
-                           "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting",
-                           "GalleyHTTPClient",
-                           "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope"],
-            swiftSettings: swiftSettings
-        ),
+        // Tests in layers (README, "Tests"): unit (no services, parallel), integration (real
+        // PostgreSQL and Redis, in process), end-to-end (real Galley processes). The support
+        // library holds what more than one layer uses; it keeps Swift 6's public imports
+        // (no InternalImportsByDefault) so its package API can name any module's types.
+        .target(name: "GalleyTestSupport",
+                dependencies: allModules,
+                path: "Tests/GalleyTestSupport",
+                swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        .testTarget(name: "GalleyUnitTests", dependencies: allModules + ["GalleyTestSupport"],
+                    path: "Tests/GalleyUnitTests", swiftSettings: swiftSettings),
+        .testTarget(name: "GalleyIntegrationTests", dependencies: allModules + ["GalleyTestSupport"],
+                    path: "Tests/GalleyIntegrationTests", swiftSettings: swiftSettings),
+        // Only this layer runs the executables, so only it depends on them (built before it runs).
+        .testTarget(name: "GalleyEndToEndTests",
+                    dependencies: allModules + ["GalleyTestSupport",
+                                                "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope"],
+                    path: "Tests/GalleyEndToEndTests", swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

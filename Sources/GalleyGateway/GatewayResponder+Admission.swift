@@ -1,5 +1,5 @@
 import GalleyCore
-import GalleyHTTP
+package import GalleyHTTP
 
 /// Identity before bodies (issue 12): a large or chunked body is read only for a caller
 /// whose headers already authenticate, so 100 slow 10 MB uploads without a token cost
@@ -9,7 +9,7 @@ extension GatewayResponder {
     /// Routes that take a body from anyone: bounded by their body limit and the deadlines.
     static let publicBodyRoutes: Set<String> = ["/api/v1/auth/login"]
 
-    func admit(head: HTTPRequest) -> HTTPResponse? {
+    package func admit(head: HTTPRequest) -> HTTPResponse? {
         let path = Router.normalize(head.path)
         guard let refusal = refusal(head, path: path) else { return nil }
         var response = Envelope.response(for: refusal)

@@ -2,7 +2,7 @@ import Foundation
 import GalleyCore
 import GalleyPostgres
 import GalleyRedis
-import GalleyHTTP
+package import GalleyHTTP
 import GalleyStorage
 import GalleyRuntime
 import GalleyEmoji
@@ -11,7 +11,7 @@ import GalleyWebhooks
 /// The gateway's ``HTTPResponder``: request ids, CORS, routing, the envelope for every
 /// error (a thrown non-API error is 500000 with its details only in the log), body
 /// limits per route and the per-route metrics.
-final class GatewayResponder: HTTPResponder {
+package final class GatewayResponder: HTTPResponder {
     /// JSON bodies: 1 MiB.
     static let jsonBodyLimit = 1024 * 1024
     /// Photos: 10 MB (the contract's detect limit and the local storage PUT).
@@ -25,7 +25,7 @@ final class GatewayResponder: HTTPResponder {
     let requestIDs = RequestIDs()
     private let unmatched: [String: RouteMetrics]
 
-    init(services: GatewayServices) {
+    package init(services: GatewayServices) {
         self.services = services
         self.cors = CORSPolicy(origins: services.settings.corsOrigins)
         self.router = GatewayResponder.makeRouter()
@@ -54,7 +54,7 @@ final class GatewayResponder: HTTPResponder {
 
     // MARK: - HTTPResponder
 
-    func bodyLimit(method: String, path: String) -> Int {
+    package func bodyLimit(method: String, path: String) -> Int {
         let normalized = path
         if method == "POST" && normalized == "/api/v1/emoji/detect" {
             return GatewayResponder.fileLimit + GatewayResponder.multipartOverhead
@@ -63,11 +63,11 @@ final class GatewayResponder: HTTPResponder {
         return GatewayResponder.jsonBodyLimit
     }
 
-    func answersInline(method: String, path: String) -> Bool {
+    package func answersInline(method: String, path: String) -> Bool {
         router.isInline(method: method, path: path)
     }
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
+    package func respond(to request: HTTPRequest) -> HTTPResponse {
         let started = ContinuousClock.now
         let requestID = requestIDs.id(for: request)
         var metrics: RouteMetrics
@@ -103,7 +103,7 @@ final class GatewayResponder: HTTPResponder {
         return response
     }
 
-    func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
+    package func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
         var response = Envelope.response(for: .bodyTooLarge)
         // The rest of the body was not read: the connection cannot be reused.
         response.headers.append(("Connection", "close"))

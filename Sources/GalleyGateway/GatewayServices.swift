@@ -1,17 +1,17 @@
 import Foundation
-import GalleyCore
-import GalleyPostgres
-import GalleyRedis
-import GalleyStorage
-import GalleyRuntime
+package import GalleyCore
+package import GalleyPostgres
+package import GalleyRedis
+package import GalleyStorage
+package import GalleyRuntime
 import GalleyLedger
-import GalleyEmoji
+package import GalleyEmoji
 import GalleyWebhooks
 
 /// The shared things every handler reaches through its ``RequestContext``: pools, ids,
 /// the token signer, business config, storage, the face-detection provider and the
 /// ledger. Built once by `main.swift` (and by tests with their own pools).
-final class GatewayServices: Sendable {
+package final class GatewayServices: Sendable {
     let settings: Settings
     let postgres: PostgresPool
     let redis: RedisPool
@@ -25,10 +25,10 @@ final class GatewayServices: Sendable {
     let provider: any EmojiProvider
     let ledger: Ledger
     let rateLimiter: RateLimiter
-    let outbox: OutboxPublisher
+    package let outbox: OutboxPublisher
     let logger: Logger
 
-    init(settings: Settings, postgres: PostgresPool, redis: RedisPool, ids: SnowflakeGenerator,
+    package init(settings: Settings, postgres: PostgresPool, redis: RedisPool, ids: SnowflakeGenerator,
          config: BusinessConfigStore, storage: (any ObjectStorage)?, provider: any EmojiProvider,
          logger: Logger = Logger(label: "gateway")) {
         self.settings = settings

@@ -20,7 +20,7 @@ import GalleyWebhooks
 /// request); their ids wait for the relay, which deletes them in one statement. An
 /// entry lost from memory (Redis down, a crash) is still in the outbox: the relay
 /// sends it after a few seconds.
-final class OutboxPublisher: Sendable {
+package final class OutboxPublisher: Sendable {
     static let script = """
         if redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) then \
         return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 2)) \
@@ -84,7 +84,7 @@ final class OutboxPublisher: Sendable {
     }
 
     /// Sends what is queued, stops the thread and waits for it.
-    func stop() {
+    package func stop() {
         let first = state.withLock { state -> Bool in
             defer { state.stopped = true }
             return !state.stopped

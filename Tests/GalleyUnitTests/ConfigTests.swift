@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import GalleyCore
+@testable import GalleyPostgres
+@testable import GalleyRedis
+@testable import GalleyHTTP
+@testable import GalleyStorage
+@testable import GalleyRuntime
+@testable import GalleyLedger
+@testable import GalleyEmoji
+@testable import GalleyWebhooks
+@testable import GalleyRewards
+@testable import GalleyGateway
+@testable import GalleyTesting
+import GalleyTestSupport
+
+@Suite struct SettingsTests {
+    let minimal = ["POSTGRES_SERVER": "db", "POSTGRES_USER": "app"]
+
+    @Test func localDefaultsAreSafe() throws {
+        let settings = try Settings.load(from: minimal)
+        #expect(settings.deployment == .local)
+        #expect(settings.database.port == 5432)
+        #expect(settings.redis.host == "localhost")
+        #expect(settings.auth.accessTokenLifetime == .seconds(7 * 86_400))
+        #expect(settings.dashScope.mock)
+        #expect(settings.storage.backend == .local)
+        #expect(settings.storage.uploadPrefix == "uploads")
+        #expect(settings.snowflakeNodeID == nil)
+        // One value: the claim idle time the worker uses (live entries are heartbeated).
+        #expect(settings.workers.emojiClaimIdle == .seconds(120))
+        #expect(EmojiWorkerConfiguration.load(settings: settings).claimMinIdle == settings.workers.emojiClaimIdle)
+        #expect(settings.shutdownDeadline == .seconds(30))
+    }
+
+    @Test(arguments: [
+        ("POSTGRES_SERVER", nil as String?),
+        ("POSTGRES_PORT", "abc"),
+        ("POSTGRES_PORT", "70000"),
+        ("SNOWFLAKE_NODE_ID", "1024"),
+        ("ENVIRONMENT", "qa-env"),
+        ("ALIYUN_EMOJI_MOCK", "maybe"),
+        ("BACKEND_CORS_ORIGINS", "not a url"),
+        ("STORAGE_BACKEND", "ftp"),
+    ])
+    func badSettingIsNamed(_ name: String, _ value: String?) {
+        var env = minimal
+        env[name] = value
+        do {
+            _ = try Settings.load(from: env)
+            Issue.record("accepted \(name)")
+        } catch {
+            #expect(error.setting == name)
+            #expect(error.description.contains(name))
+            if let value { #expect(!error.description.contains(value)) }
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func productionNeedsSecrets() {
+        var env = minimal
+        env["ENVIRONMENT"] = "production"
+        #expect(throws: ConfigurationError.self) { try Settings.load(from: env) }
+        env["SECRET_KEY"] = "changethis"
+        env["REVENUECAT_WEBHOOK_SECRET"] = "rc"
+        #expect(throws: ConfigurationError.self) { try Settings.load(from: env) }
+        env["SECRET_KEY"] = "a-real-secret"
+        let settings = try? Settings.load(from: env)
+        #expect(settings?.dashScope.mock == false)
+        #expect(settings?.workers.applySandboxEvents == true, "sandbox purchases (App Review) apply in production too")
+    }
+
+    @Test func workersDoNotNeedTheGatewaysSecrets() throws {
+        var env = minimal
+        env["ENVIRONMENT"] = "production"
+        let settings = try Settings.load(from: env, requiring: [])
+        #expect(settings.revenueCatWebhookSecret == nil)
+        #expect(throws: ConfigurationError.self) { try Settings.load(from: env, requiring: [.webhookSecret]) }
+    }
+
+    @Test func s3BackendNeedsCredentials() {
+        var env = minimal
+        env["STORAGE_BACKEND"] = "s3"
+        env["OSS_ENDPOINT"] = "http://127.0.0.1:9000"
+        #expect(throws: ConfigurationError.self) { try Settings.load(from: env) }
+    }
+
+    @Test func corsOriginsInBothForms() throws {
+        #expect(try Settings.parseCORSOrigins("http://a.test/, https://b.test") == ["http://a.test", "https://b.test"])
+        #expect(try Settings.parseCORSOrigins(#"["http://a.test"]"#) == ["http://a.test"])
+    }
+}
+
+@Suite struct BusinessConfigTests {
+    @Test func builtInMatchesTheOriginalDefault() {
+        let config = BusinessConfig.builtIn
+        #expect(config.emojiCost == 200)
+        #expect(config.weeklyReward(for: .weekly) == 2000)
+        #expect(config.weeklyReward(for: .lifetime) == 3000)
+        #expect(config.vipType(forProduct: "weekly_001") == .weekly)
+        #expect(config.vipType(forProduct: "lifetime_001") == .lifetime)
+        #expect(config.pointsPack(forProduct: "points_3000") == 3000)
+        #expect(config.pointsPack(forProduct: "weekly_001") == nil)
+    }
+
+    @Test func reloadsWhenTheFileChangesAndKeepsTheLastGoodOne() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("config") + ".json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"points_rules":{"emoji":300}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let store = try BusinessConfigStore(path: path)
+        #expect(store.current.emojiCost == 300)
+
+        try await Task.sleep(for: .milliseconds(1100))
+        try #"{"points_rules":{"emoji":450},"banners":[]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(store.current.emojiCost == 450)
+
+        try #"{"points_rules": broken"#.write(toFile: path, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(store.current.emojiCost == 450)
+    }
+
+    @Test func invalidFileAtStartIsAConfigurationError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("config") + ".json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"points_packs":{"p":-5}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try BusinessConfigStore(path: path) }
+        #expect(throws: ConfigurationError.self) { try BusinessConfigStore(path: path + ".missing") }
+    }
+}
