@@ -64,14 +64,22 @@ extension WebhookApplier {
 
         let productID = purchase?.event.productID ?? order?.productID ?? refund?.event.productID ?? reversal?.event.productID
         let points = productID.flatMap { businessConfig().pointsPack(forProduct: $0) }
+        // The original credited packs without a ledger reference: its purchase row names the
+        // transaction in `order_no` (and leaves the order's paid_at empty). Such a pack is
+        // paid already, whatever event ids RevenueCat sends for it after the switch.
+        let creditedByOriginal = try !db.query(
+            """
+            SELECT 1 FROM point_transactions
+            WHERE user_id = $1 AND type = 'purchase' AND order_no = $2 AND ref_key IS NULL LIMIT 1
+            """, [owner, transactionID]).rows.isEmpty
         // An order the original marked paid was credited by the original, without a reference.
         // (Galley writes no paid_at before it knows the purchase, so its own orders never pass.)
-        let paidBeforeGalley = purchase == nil && order?.status == "paid" && order?.paidAt != nil
+        let paidBeforeGalley = creditedByOriginal || (purchase == nil && order?.status == "paid" && order?.paidAt != nil)
         let ledger = Ledger(nextID: { ids.next() })
         let stamp = now()
         let purchaseRef = "purchase:txn:\(transactionID)"
         let refundRef = "packrefund:txn:\(transactionID)"
-        if let purchase, let points {
+        if let purchase, let points, !creditedByOriginal {
             _ = try ledger.apply(
                 LedgerEntry(userID: owner, amount: points, kind: .purchase, orderNo: transactionID, reference: purchaseRef),
                 on: db, now: stamp)

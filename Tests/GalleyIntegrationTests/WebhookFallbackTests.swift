@@ -67,6 +67,38 @@ import GalleyTestSupport
         #expect(mystery.status == .ignored)
     }
 
+    @Test func aPackTheOriginalCreditedIsNotCreditedAgain() async throws {
+        // The original's ledger row for a pack: no reference, the transaction in order_no
+        // (golden dump, user B). A new event id for that transaction after the switch
+        // must credit nothing, as the original answered such an event.
+        let user = self.user
+        try await harness.pool.withConnection { connection in
+            _ = try connection.query(
+                """
+                INSERT INTO point_transactions (id, user_id, type, amount, balance_after, order_no, created_at)
+                VALUES (1, $1, 'purchase', 1000, 1000, 'txn-original', now())
+                """, [user])
+            _ = try connection.query("UPDATE user_points SET balance = 1000 WHERE user_id = $1", [user])
+        }
+        var pack = event("NON_RENEWING_PURCHASE", "after-switch", product: "points_1000", purchased: Self.now - 1000, expires: nil,
+                         at: Self.now, transaction: "txn-original")
+        pack["price"] = 9.99
+        #expect(try await harness.receive(pack).status == .processed)
+        #expect(try harness.balance(user) == 1000)
+        let purchases = try await harness.pool.withConnection { connection in
+            try connection.query("SELECT count(*) FROM point_transactions WHERE type = 'purchase' AND order_no = 'txn-original'")
+                .first?.decode(Int.self, at: 0)
+        }
+        #expect(purchases == 1)
+        // Its refund still takes the pack back once.
+        var refund = event("CANCELLATION", "after-switch-refund", product: "points_1000", purchased: Self.now - 1000, expires: nil,
+                           at: Self.now + 1000, transaction: "txn-original")
+        refund["cancel_reason"] = "CUSTOMER_SUPPORT"
+        refund["price"] = -9.99
+        _ = try await harness.receive(refund)
+        #expect(try harness.balance(user) == 0)
+    }
+
     @Test func sandboxIsAppliedAndRecordedOnTheOrderAndLedger() async throws {
         var pack = event("NON_RENEWING_PURCHASE", "sandbox-pack", product: "points_1000", purchased: Self.now - 1000, expires: nil,
                          at: Self.now, environment: "SANDBOX", transaction: "sandbox-txn")
