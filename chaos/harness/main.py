@@ -29,7 +29,7 @@ def _terminate(signum, _frame):
 def main(argv):
     parser = argparse.ArgumentParser(prog="chaos/run")
     parser.add_argument("--bin", required=True)
-    parser.add_argument("--only", help="comma-separated scenarios (a–h, fuzz); the report is written only for a full run")
+    parser.add_argument("--only", help="comma-separated scenarios (a–i, fuzz); the report is written only for a full run")
     parser.add_argument("--no-fuzz", action="store_true")
     parser.add_argument("--keep", action="store_true", help="leave the chaos stack running afterwards")
     args = parser.parse_args(argv)
