@@ -44,6 +44,7 @@ enum EmojiWorkerApp {
             ClosureService("task lease keeper") { await leases.run() },
             ClosureService("stream lag monitor") { await lag.run() },
             ClosureService("task sweeper") { await sweeper.run() },
+            store.reconciler(after: settings.workers.emojiReconcileAfter, redis: runtime.redis, logger: logger),
             consumer,
         ]
     }

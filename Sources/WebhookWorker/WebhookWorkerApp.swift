@@ -48,6 +48,8 @@ enum WebhookWorkerApp {
             return [
                 runtime.statusServer(),
                 ClosureService("parked event sweeper") { await sweeper.run() },
+                WebhookReconcileSource.reconciler(pool: runtime.postgres, after: settings.workers.webhookReconcileAfter,
+                                                  redis: runtime.redis, logger: runtime.logger),
                 StreamConsumer(configuration: consumer, redis: runtime.redis,
                                handler: WebhookStreamHandler(applier: applier, pool: runtime.postgres, metrics: metrics),
                                logger: runtime.logger),

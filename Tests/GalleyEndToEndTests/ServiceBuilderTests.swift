@@ -45,10 +45,11 @@ import GalleyTestSupport
     @Test func eachExecutableNamesItsServices() async throws {
         #expect(try await names(.apiGateway, "serve", [], GalleyGateway.GatewayProcess.services) == ["outbox relay", "http server (PORT)"])
         #expect(try await names(.emojiWorker, "run", [], EmojiWorkerApp.services) == [
-            "status server (METRICS_PORT)", "task lease keeper", "stream lag monitor", "task sweeper", "consumer:emoji_tasks",
+            "status server (METRICS_PORT)", "task lease keeper", "stream lag monitor", "task sweeper", "emoji_tasks reconciler",
+            "consumer:emoji_tasks",
         ])
         #expect(try await names(.webhookWorker, "run", [], WebhookWorkerApp.services) == [
-            "status server (METRICS_PORT)", "parked event sweeper", "consumer:webhook_events",
+            "status server (METRICS_PORT)", "parked event sweeper", "webhook_events reconciler", "consumer:webhook_events",
         ])
         #expect(try await names(.webhookWorker, "replay", ["--parked"], WebhookWorkerApp.services) == ["replay"])
         #expect(try await names(.rewardWorker, "schedule", [], RewardWorkerApp.services) == ["status server (METRICS_PORT)", "reward scheduler"])

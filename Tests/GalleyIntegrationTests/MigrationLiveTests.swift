@@ -127,8 +127,8 @@ import GalleyTestSupport
         let newSchema = try Self.schema(newConnection)
         #expect(oldSchema.count > 100)
         #expect(oldSchema == newSchema, "only first: \(oldSchema.subtracting(newSchema).sorted()); only new: \(newSchema.subtracting(oldSchema).sorted())")
-        // A database migrated with the first texts goes on with the new ones: only 17, 18 apply.
-        #expect(try MigrationRunner.migrate(connection: oldConnection, logger: logger) == [17, 18])
+        // A database migrated with the first texts goes on with the new ones: only the later ones apply.
+        #expect(try MigrationRunner.migrate(connection: oldConnection, logger: logger) == Migrations.all.map(\.version).filter { $0 > 6 })
     }
 
     /// The original's `alembic revision --autogenerate` after its bug fixes: its model declares
@@ -182,12 +182,12 @@ import GalleyTestSupport
         #expect(error.description.contains("GROUP BY 1, 2, 3 HAVING count(*) > 1"))
         print("duplicates: \(error.description)")
         let recorded = try connection.query("SELECT version FROM galley_migrations ORDER BY 1").map { try $0.decode(Int.self, at: 0) }
-        #expect(recorded == Migrations.all.map(\.version).filter { $0 != 18 })
+        #expect(recorded == Migrations.all.map(\.version).filter { $0 < 18 })
         #expect(try Self.hasRewardConstraint(connection) == false)
         try Self.expectNoInvalidIndex(connection)
 
         try connection.simpleQuery("DELETE FROM point_transactions WHERE id = 12")
-        #expect(try MigrationRunner.migrate(connection: connection, logger: logger) == [18])
+        #expect(try MigrationRunner.migrate(connection: connection, logger: logger) == Migrations.all.map(\.version).filter { $0 >= 18 })
         #expect(try Self.hasRewardConstraint(connection))
     }
 

@@ -110,6 +110,10 @@ public struct Settings: Sendable {
         public var applySandboxEvents: Bool
         /// `METRICS_PORT`; nil: the executable's own default (``GalleyExecutable/defaultMetricsPort``).
         public var metricsPort: Int?
+        /// A `pending` task this old with no outbox row and no live entry is sent again.
+        public var emojiReconcileAfter: Duration = .seconds(300)
+        /// A `received` webhook event this old with no outbox row and no live entry is sent again.
+        public var webhookReconcileAfter: Duration = .seconds(120)
     }
 
     public var deployment: Deployment
@@ -230,7 +234,9 @@ public struct Settings: Sendable {
             emojiMockDelay: try env.duration("EMOJI_MOCK_DELAY_SECONDS"),
             webhookConcurrency: try env.int("WEBHOOK_WORKER_CONCURRENCY"),
             applySandboxEvents: try env.flag("WEBHOOK_APPLY_SANDBOX"),
-            metricsPort: try env.optionalInt("METRICS_PORT"))
+            metricsPort: try env.optionalInt("METRICS_PORT"),
+            emojiReconcileAfter: try env.duration("EMOJI_RECONCILE_AFTER_SECONDS"),
+            webhookReconcileAfter: try env.duration("WEBHOOK_RECONCILE_AFTER_SECONDS"))
 
         // Any case, as before: the logger's own parser decides.
         guard let logLevel = Logger.Level(name: try env.required("LOG_LEVEL")) else {

@@ -140,12 +140,18 @@ public enum SettingsTable {
               "Submit attempts on transient errors before the task fails.", readBy: emoji),
         .init("EMOJI_MOCK_DELAY_SECONDS", .seconds(0...3600), default: "2",
               "How long a generation takes with ALIYUN_EMOJI_MOCK=true.", readBy: emoji),
+        .init("EMOJI_RECONCILE_AFTER_SECONDS", .seconds(0.1...86_400), default: "300",
+              "A `pending` task this old with no outbox row and no live stream entry is sent again (keep it above EMOJI_CLAIM_IDLE_SECONDS).",
+              readBy: emoji),
 
         // WebhookWorker
         .init("WEBHOOK_WORKER_CONSUMER", .text, computed: "the host name", "Stream consumer name.", readBy: webhook),
         .init("WEBHOOK_WORKER_CONCURRENCY", .integer(1...1000), default: "16", "Events applied at once.", readBy: webhook),
         .init("WEBHOOK_APPLY_SANDBOX", .flag, default: "true",
               "Apply RevenueCat sandbox events (App Review buys in the sandbox), as the original did.", readBy: webhook),
+        .init("WEBHOOK_RECONCILE_AFTER_SECONDS", .seconds(0.1...86_400), default: "120",
+              "A stored `received` event this old with no outbox row and no live stream entry is sent again.",
+              readBy: webhook),
     ]
 
     /// The definition of `name`, if the table has one.

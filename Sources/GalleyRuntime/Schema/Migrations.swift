@@ -27,6 +27,7 @@ public enum Migrations {
                   formerChecksums: ["57f4f8f46d4b445ec85f700ed46faa5d7f8346550f19de7f56cd1ae76197a729"]),
         Migration(version: 17, name: "event_environment", bytes: PackageResources._017_event_environment_sql),
         Migration(version: 18, name: "reward_week_unique", bytes: PackageResources._018_reward_week_unique_sql),
+        Migration(version: 19, name: "reconciler_pending", bytes: PackageResources._019_reconciler_pending_sql),
     ]
 }
 
