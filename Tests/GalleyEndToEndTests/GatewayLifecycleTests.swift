@@ -3,16 +3,10 @@ import Foundation
 import Testing
 @testable import GalleyCore
 @testable import GalleyPostgres
-@testable import GalleyRedis
 @testable import GalleyHTTP
-@testable import GalleyStorage
 @testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
 @testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// The process around the routes: SIGTERM finishes in-flight requests and exits 0,

@@ -9,12 +9,10 @@ import Testing
 @testable import GalleyHTTP
 @testable import GalleyStorage
 @testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
 @testable import GalleyWebhooks
 @testable import GalleyRewards
 @testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// The gateway with `STORAGE_BACKEND=s3` against a real S3-protocol server on loopback

@@ -1,9 +1,7 @@
 import Foundation
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
 @testable import GalleyRedis
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// Switch day: the long-running executables (gateway, both workers, the reward

@@ -2,17 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
 @testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
 @testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
 @testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// The emoji worker's small parts: backoff, the fleet-wide submit limiter, the mock

@@ -11,8 +11,6 @@ import Testing
 @testable import GalleyEmoji
 @testable import GalleyWebhooks
 @testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// The per-task state machine against the real PostgreSQL and Redis with a scripted

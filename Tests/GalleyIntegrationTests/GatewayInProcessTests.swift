@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyHTTP
 @testable import GalleyGateway
 import GalleyTestSupport
 

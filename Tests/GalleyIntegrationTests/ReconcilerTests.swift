@@ -4,10 +4,8 @@ import Testing
 @testable import GalleyPostgres
 @testable import GalleyRedis
 @testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
 @testable import GalleyWebhooks
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// The reconciler against real PostgreSQL and Redis: a row whose acknowledged stream

@@ -5,15 +5,9 @@ import Testing
 @testable import GalleyCore
 @testable import GalleyPostgres
 @testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
 @testable import GalleyRuntime
 @testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
 @testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// The weekly VIP reward against a real PostgreSQL, each test in a fresh database.

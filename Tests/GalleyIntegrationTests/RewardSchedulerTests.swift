@@ -3,17 +3,8 @@ import Foundation
 import Synchronization
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
 @testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
 @testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// Serialized: its tests time the scheduler lock and its renewals, which a parallel neighbour in the same suite

@@ -9,12 +9,9 @@ import Testing
 @testable import GalleyHTTP
 @testable import GalleyStorage
 @testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
 @testable import GalleyWebhooks
 @testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// S3ObjectStorage against a real S3-protocol server: moto (`python3 -m moto.server`)

@@ -1,17 +1,7 @@
 import Foundation
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
 @testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// Each RevenueCat event type's effect, from the documented sample events, applied to a

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
 @testable import GalleyRuntime
 import GalleyTestSupport
 

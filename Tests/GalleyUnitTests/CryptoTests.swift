@@ -1,17 +1,6 @@
 import Foundation
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 @Suite struct CryptoTests {

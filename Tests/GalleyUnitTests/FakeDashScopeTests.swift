@@ -9,7 +9,6 @@ import Testing
 @testable import GalleyHTTP
 @testable import GalleyStorage
 @testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
 @testable import GalleyWebhooks
 @testable import GalleyRewards

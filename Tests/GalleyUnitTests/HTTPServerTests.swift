@@ -3,17 +3,9 @@ import Glibc
 import Synchronization
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
 @testable import GalleyHTTP
-@testable import GalleyStorage
 @testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
-@testable import GalleyWebhooks
-@testable import GalleyRewards
 @testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// Real server on 127.0.0.1 with port 0, real sockets, no HTTP client library in between:

@@ -1,16 +1,6 @@
 import Testing
 @testable import GalleyCore
-@testable import GalleyPostgres
-@testable import GalleyRedis
-@testable import GalleyHTTP
-@testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
-@testable import GalleyEmoji
 @testable import GalleyWebhooks
-@testable import GalleyRewards
-@testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// Parsing RevenueCat's documented sample events and the subscription fold's rules, no database.

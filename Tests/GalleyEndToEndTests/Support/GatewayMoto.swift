@@ -8,13 +8,10 @@ import Testing
 @testable import GalleyRedis
 @testable import GalleyHTTP
 @testable import GalleyStorage
-@testable import GalleyRuntime
-@testable import GalleyLedger
 @testable import GalleyEmoji
 @testable import GalleyWebhooks
 @testable import GalleyRewards
 @testable import GalleyGateway
-@testable import GalleyTesting
 import GalleyTestSupport
 
 /// A moto S3 server (`python3 -m moto.server`) on a free loopback port for one test.
