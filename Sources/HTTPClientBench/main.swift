@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import GalleyCore
-import GalleyHTTPClient
 
 // bench/httpclient.sh's client: N GET requests, C of them in flight at once, through
 // libcurl (HTTPClient) or URLSession configured as the EmojiWorker configured it (a
@@ -18,48 +13,7 @@ guard arguments.count == 7, let requests = Int(arguments[3]), let concurrency = 
 let engine = arguments[1]
 let url = arguments[2]
 
-func kilobytes(_ field: String) -> Int {
-    let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-}
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
-
-typealias Fetch = @Sendable (Int) async -> Bool
-let fetch: Fetch
-switch engine {
-case "curl":
-    let client = HTTPClient(configuration: HTTPClientConfiguration(maxConnections: connections, maxConnectionsPerHost: connections))
-    fetch = { index in
-        let request = HTTPClientRequest(url: url + String(index), headers: [("Authorization", "Bearer sk-bench")], maxResponseBytes: 1 << 20)
-        guard let response = try? await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000))) else { return false }
-        return response.status == 200
-    }
-case "urlsession":
-    // As EmojiWorker/main.swift set it up before this client: several sessions, round robin.
-    let count = max(2, min(16, ProcessInfo.processInfo.activeProcessorCount * 2))
-    let sessions = (0..<count).map { _ in
-        let configuration = URLSessionConfiguration.default
-        configuration.httpMaximumConnectionsPerHost = max(1, connections / count)
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.httpCookieStorage = nil
-        return URLSession(configuration: configuration)
-    }
-    fetch = { index in
-        guard let target = URL(string: url + String(index)) else { return false }
-        var request = URLRequest(url: target, timeoutInterval: timeout)
-        request.setValue("Bearer sk-bench", forHTTPHeaderField: "Authorization")
-        guard let (_, response) = try? await sessions[index % count].data(for: request) else { return false }
-        return (response as? HTTPURLResponse)?.statusCode == 200
-    }
-default:
+guard let fetch = makeFetch(engine: engine, url: url, connections: connections, timeout: timeout) else {
     FileHandle.standardError.write(Data("engine must be curl or urlsession\n".utf8))
     exit(64)
 }
