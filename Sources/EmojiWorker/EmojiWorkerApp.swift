@@ -30,7 +30,8 @@ enum EmojiWorkerApp {
         let leases = EmojiLeaseKeeper(store: store, worker: config.workerID, lease: config.leaseDuration, logger: logger)
         let processor = EmojiTaskProcessor(configuration: config, store: store, provider: provider,
                                            results: ObjectStorageResultSink(storage: storage), limiter: limiter, leases: leases,
-                                           metrics: EmojiWorkerMetrics(), logger: logger)
+                                           metrics: EmojiWorkerMetrics(), logger: logger,
+                                           share: config.userShare > 0 ? UserSubmitShare(redis: runtime.redis, share: config.userShare, configuration: config) : nil)
         let consumer = StreamConsumer(configuration: config.streamConsumer, redis: runtime.redis, handler: processor, logger: logger)
         let lag = StreamLagMonitor(redis: runtime.redis, stream: EmojiWorkerConfiguration.stream,
                                    group: EmojiWorkerConfiguration.group, logger: logger)

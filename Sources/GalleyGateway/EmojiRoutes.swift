@@ -53,12 +53,25 @@ enum EmojiRoutes {
                 type: "enum", loc: ["query", "ext"], msg: "Input should be \(Validation.alternatives(imageExtensions))",
                 input: .string(given ?? ""), ctx: ["expected": .string(Validation.alternatives(imageExtensions))])])
         }
+        let size = try declaredUploadSize(context)
         guard let storage = context.services.storage else { throw APIError.storageNotConfigured }
         let key = try uploadKey(userID: userID, ext: ext, context: context)
         let credentials = try storage.uploadCredentials(
-            key: key, contentType: contentType(forExtension: ext),
+            key: key, contentType: contentType(forExtension: ext), size: size,
             expiresIn: Int(context.services.settings.storage.uploadExpiry.components.seconds), now: context.now)
         return Envelope.ok(credentials.jsonValue)
+    }
+
+    /// The optional `size` query (a Galley addition): the upload's exact byte count, 1 … 10 MB,
+    /// which the credentials are then bound to.
+    static func declaredUploadSize(_ context: RequestContext) throws -> Int? {
+        guard let given = Pagination.queryParameters(context.request.rawQuery)["size"] else { return nil }
+        guard let size = Int(given), (1...GatewayResponder.fileLimit).contains(size) else {
+            throw APIError.validation([ValidationIssue(
+                type: "int_parsing", loc: ["query", "size"], msg: "Input should be a whole number of bytes from 1 to \(GatewayResponder.fileLimit)",
+                input: .string(given))])
+        }
+        return size
     }
 
     // MARK: - Detect

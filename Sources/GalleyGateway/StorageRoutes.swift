@@ -42,10 +42,15 @@ enum StorageRoutes {
     @Sendable static func get(_ context: RequestContext) throws -> HTTPResponse {
         guard let storage = context.services.localStorage else { throw APIError.notFound }
         let key = context.parameter("key")
-        guard ObjectKey.isValid(key), let data = try storage.read(key: key) else { throw APIError.notFound }
-        return HTTPResponse(status: 200, headers: [
+        // The file is handed to the server open, not read: a 10 MB object costs no memory.
+        guard ObjectKey.isValid(key), let file = HTTPFileBody.open(path: try storage.fileURL(for: key).path) else {
+            throw APIError.notFound
+        }
+        var response = HTTPResponse(status: 200, headers: [
             ("Content-Type", ObjectKey.contentType(of: key)),
             ("Cache-Control", "public, max-age=86400"),
-        ], body: data)
+        ])
+        response.file = file
+        return response
     }
 }

@@ -216,9 +216,16 @@ final class HTTPServerCore: Sendable {
     private func answer(_ response: HTTPResponse, _ connection: OpaquePointer,
                         _ context: HTTPRequestContext) -> MHD_Result {
         let status = (200...599).contains(response.status) ? response.status : 500
-        let created = response.body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-                                            .RESPMEM_MUST_COPY)
+        let created: OpaquePointer?
+        if let file = response.file, let descriptor = file.take() {
+            // libmicrohttpd reads (or sendfile()s) the file and closes it with the response.
+            created = MHD_create_response_from_fd64(UInt64(file.size), descriptor)
+            if created == nil { close(descriptor) }
+        } else {
+            created = response.body.withUnsafeBytes { bytes in
+                MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                                                .RESPMEM_MUST_COPY)
+            }
         }
         guard let created else { return .NO }
         for (name, value) in response.headers {

@@ -42,7 +42,8 @@ public struct LocalObjectStorage: ObjectStorage {
     // MARK: - ObjectStorage
 
     /// `PUT <publicBaseURL>/<key>?expires=<unix>&signature=<hex>` with `Content-Type` as given.
-    public func uploadCredentials(key: String, contentType: String, expiresIn: Int, now: Date) throws -> UploadCredentials {
+    public func uploadCredentials(key: String, contentType: String, size: Int?, expiresIn: Int, now: Date) throws -> UploadCredentials {
+        try StorageArgument.validateUploadSize(size)
         try ObjectKey.validate(key)
         try StorageArgument.validateContentType(contentType)
         try StorageArgument.validateExpiry(expiresIn)

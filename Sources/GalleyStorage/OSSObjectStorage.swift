@@ -9,6 +9,8 @@ import GalleyHTTPClient
 /// `OSS_OBJECT_ACL`, `public-read` by default) so the public URLs it hands out work.
 /// Clients upload with a presigned `PUT` whose signature covers `Content-Type` and the
 /// ACL header, so both come back in the credentials' `headers` and must be sent as given.
+/// A declared size is checked (1 … 10 MB) but not bound: OSS's V1 signature cannot cover
+/// `Content-Length`; binding it needs a PostObject policy, which the OSS stand-in lacks.
 public struct OSSObjectStorage: ObjectStorage {
     public let configuration: OSSStorageConfiguration
     let signer: OSSSigner
@@ -42,7 +44,8 @@ public struct OSSObjectStorage: ObjectStorage {
 
     // MARK: - ObjectStorage
 
-    public func uploadCredentials(key: String, contentType: String, expiresIn: Int, now: Date) throws -> UploadCredentials {
+    public func uploadCredentials(key: String, contentType: String, size: Int?, expiresIn: Int, now: Date) throws -> UploadCredentials {
+        try StorageArgument.validateUploadSize(size)
         try ObjectKey.validate(key)
         try StorageArgument.validateContentType(contentType)
         try StorageArgument.validateExpiry(expiresIn)

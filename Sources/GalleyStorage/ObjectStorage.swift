@@ -7,8 +7,10 @@ import GalleyCore
 /// Every method validates its key with ``ObjectKey/validate(_:)``; failures are
 /// ``StorageError`` (or `CancellationError` when the calling task is cancelled).
 public protocol ObjectStorage: Sendable {
-    /// A signed `PUT` the client can send the object with, valid `expiresIn` seconds from `now`.
-    func uploadCredentials(key: String, contentType: String, expiresIn: Int, now: Date) throws -> UploadCredentials
+    /// How the client uploads the object, valid `expiresIn` seconds from `now`, bound to
+    /// `size` bytes when the client declared it (1 … 10 MB), else to at most 10 MB where the
+    /// backend can say so (S3: a POST policy with `content-length-range`).
+    func uploadCredentials(key: String, contentType: String, size: Int?, expiresIn: Int, now: Date) throws -> UploadCredentials
 
     /// Stores `data` under `key`; returns the object's public URL.
     func put(key: String, data: [UInt8], contentType: String) async throws -> String
@@ -19,4 +21,11 @@ public protocol ObjectStorage: Sendable {
 
     /// The URL the object under `key` is (or will be) served at.
     func publicURL(for key: String) -> String
+}
+
+extension ObjectStorage {
+    /// Credentials without a declared size.
+    public func uploadCredentials(key: String, contentType: String, expiresIn: Int, now: Date) throws -> UploadCredentials {
+        try uploadCredentials(key: key, contentType: contentType, size: nil, expiresIn: expiresIn, now: now)
+    }
 }

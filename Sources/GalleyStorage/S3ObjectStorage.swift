@@ -44,24 +44,39 @@ public struct S3ObjectStorage: ObjectStorage {
 
     // MARK: - ObjectStorage
 
-    public func uploadCredentials(key: String, contentType: String, expiresIn: Int, now: Date) throws -> UploadCredentials {
+    /// With a declared `size`: a presigned `PUT` whose signature covers `Content-Length`
+    /// (S3 refuses any other length). Without: a POST policy allowing 1 byte to 10 MB.
+    public func uploadCredentials(key: String, contentType: String, size: Int?, expiresIn: Int, now: Date) throws -> UploadCredentials {
         try ObjectKey.validate(key)
         try StorageArgument.validateContentType(contentType)
         try StorageArgument.validateExpiry(expiresIn)
+        try StorageArgument.validateUploadSize(size)
         let target = location(of: key)
+        let signedAt = now.timeIntervalSince1970.rounded(.down)
+        let expiresAt = Date(timeIntervalSince1970: signedAt + Double(expiresIn))
+        guard let size else {
+            let fields = signer.postPolicyFields(
+                bucket: configuration.bucket, key: key, contentType: contentType,
+                lengthRange: 1...StorageArgument.maxUploadBytes, expiresAt: expiresAt, date: now)
+            let bucket = location(of: "")
+            return UploadCredentials(
+                objectKey: key, imageURL: publicURL(for: key), method: "POST",
+                url: "\(scheme)://\(bucket.host)\(SigV4Signer.uriEncode(bucket.path.isEmpty ? "/" : bucket.path, keepSlash: true))",
+                headers: [:], fields: fields, expiresAt: expiresAt)
+        }
+        let headers = ["Content-Type": contentType, "Content-Length": String(size)]
         let url = signer.presign(
             method: "PUT", scheme: scheme, host: target.host, path: target.path,
-            headers: ["Content-Type": contentType], expiresIn: expiresIn, date: now
+            headers: headers, expiresIn: expiresIn, date: now
         )
-        let signedAt = now.timeIntervalSince1970.rounded(.down)
         return UploadCredentials(
             objectKey: key,
             imageURL: publicURL(for: key),
             method: "PUT",
             url: url,
-            headers: ["Content-Type": contentType],
+            headers: headers,
             fields: [:],
-            expiresAt: Date(timeIntervalSince1970: signedAt + Double(expiresIn))
+            expiresAt: expiresAt
         )
     }
 

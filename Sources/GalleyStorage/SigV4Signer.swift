@@ -106,12 +106,19 @@ public struct SigV4Signer: Sendable {
     private func sign(canonicalRequest: String, stamp: (full: String, day: String), scope: String) -> String {
         let stringToSign = ["AWS4-HMAC-SHA256", stamp.full, scope, Crypto.hex(Crypto.sha256(canonicalRequest))]
             .joined(separator: "\n")
-        var key = Crypto.hmacSHA256(key: Array("AWS4\(secretAccessKey)".utf8), data: stamp.day)
+        return Crypto.hex(Crypto.hmacSHA256(key: signingKey(day: stamp.day), data: stringToSign))
+    }
+
+    /// The day's derived key (`AWS4<secret>` → date → region → service → `aws4_request`).
+    func signingKey(day: String) -> [UInt8] {
+        var key = Crypto.hmacSHA256(key: Array("AWS4\(secretAccessKey)".utf8), data: day)
         key = Crypto.hmacSHA256(key: key, data: region)
         key = Crypto.hmacSHA256(key: key, data: service)
-        key = Crypto.hmacSHA256(key: key, data: "aws4_request")
-        return Crypto.hex(Crypto.hmacSHA256(key: key, data: stringToSign))
+        return Crypto.hmacSHA256(key: key, data: "aws4_request")
     }
+
+    /// The scope a credential names: `<day>/<region>/<service>/aws4_request`.
+    func scope(day: String) -> String { credentialScope(day: day) }
 
     /// Parameters encoded, then sorted by name and value, as `a=1&b=2`.
     /// Sorting is by byte value, as the spec asks (encoded text is ASCII).

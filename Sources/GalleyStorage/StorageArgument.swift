@@ -15,4 +15,12 @@ enum StorageArgument {
     static func validateExpiry(_ seconds: Int) throws(StorageError) {
         guard (1...604_800).contains(seconds) else { throw .invalidArgument("expiry \(seconds) s") }
     }
+
+    /// The most a client may upload with credentials: the contract's 10 MB image limit.
+    static let maxUploadBytes = 10 * 1024 * 1024
+
+    /// A declared upload size: 1 byte to ``maxUploadBytes``.
+    static func validateUploadSize(_ size: Int?) throws(StorageError) {
+        if let size, !(1...maxUploadBytes).contains(size) { throw .invalidArgument("upload size \(size)") }
+    }
 }

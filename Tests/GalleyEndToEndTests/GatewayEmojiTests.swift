@@ -363,6 +363,14 @@ struct GatewayEmojiTests {
         #expect(bad.data?["errors"]?.arrayValue?.first?["loc"] == ["query", "ext"])
         #expect(bad.data?["errors"]?.arrayValue?.first?["msg"] == "Input should be 'jpg', 'jpeg', 'png' or 'webp'")
         #expect(try await gateway.request("POST", "/api/v1/emoji/upload?ext=jpg").code == 403000)
+
+        // The optional declared size (S3 binds the signature to it): 1 byte to 10 MB.
+        #expect(try await gateway.request("POST", "/api/v1/emoji/upload?ext=png&size=5004", token: token).status == 200)
+        for size in ["0", "10485761", "abc", "-5"] {
+            let refused = try await gateway.request("POST", "/api/v1/emoji/upload?ext=png&size=\(size)", token: token)
+            #expect(refused.status == 422, "size=\(size)")
+            #expect(refused.data?["errors"]?.arrayValue?.first?["loc"] == ["query", "size"])
+        }
     }
 
     // MARK: - Detect

@@ -65,11 +65,12 @@ import GalleyTestSupport
             try await createBucket(bucket, endpoint: endpoint)
             let storage = try storage(endpoint: endpoint, bucket: bucket)
             let key = try ObjectKey.upload(prefix: "uploads", userID: "42", ext: "jpg")
-            let credentials = try storage.uploadCredentials(key: key, contentType: "image/jpeg", expiresIn: 60, now: Date())
+            let photo = bytes(70_000, seed: 3) + Array(0...255)
+            let credentials = try storage.uploadCredentials(key: key, contentType: "image/jpeg", size: photo.count, expiresIn: 60, now: Date())
             #expect(credentials.imageURL == "\(endpoint.absoluteString)/\(bucket)/\(key)")
+            #expect(credentials.headers["Content-Length"] == String(photo.count))
 
             // The client's side: the given method, URL and headers, the photo as the body.
-            let photo = bytes(70_000, seed: 3) + Array(0...255)
             var request = URLRequest(url: try #require(URL(string: credentials.url)))
             request.httpMethod = credentials.method
             for (name, value) in credentials.headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -84,6 +85,37 @@ import GalleyTestSupport
             #expect(same(signed.body, photo))
             #expect(signed.contentType == "image/jpeg")
             #expect(try await get(credentials.imageURL).status == 403)
+        }
+    }
+
+    /// Without a declared size: the POST policy's form, as a browser or `curl -F` sends it.
+    @Test func postPolicyUploadRoundTrip() async throws {
+        try await MotoServer.with { endpoint in
+            let bucket = bucketName()
+            try await createBucket(bucket, endpoint: endpoint)
+            let storage = try storage(endpoint: endpoint, bucket: bucket)
+            let key = try ObjectKey.upload(prefix: "uploads", userID: "42", ext: "jpg")
+            let credentials = try storage.uploadCredentials(key: key, contentType: "image/jpeg", expiresIn: 60, now: Date())
+            #expect(credentials.method == "POST")
+            let photo = bytes(50_000, seed: 5)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("policy") + ".jpg")
+            try Data(photo).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            // The file goes last, as S3 requires; `-F name=value` keeps each field as given.
+            curl.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"]
+                + credentials.fields.sorted { $0.key < $1.key }.flatMap { ["--form-string", "\($0.key)=\($0.value)"] }
+                + ["-F", "file=@\(file.path)", credentials.url]
+            let out = Pipe()
+            curl.standardOutput = out
+            try curl.run()
+            curl.waitUntilExit()
+            let status = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(["200", "201", "204"].contains(status), "POST policy upload answered \(status)")
+            let signed = try await get(try storage.presignedGetURL(key: key, expiresIn: 60, now: Date()))
+            #expect(signed.status == 200)
+            #expect(same(signed.body, photo))
         }
     }
 

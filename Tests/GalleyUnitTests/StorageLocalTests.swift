@@ -180,7 +180,7 @@ import GalleyTestSupport
                                                                localPublicBaseURL: "") as? S3ObjectStorage)
         #expect(minio.configuration.addressing == .path)
         #expect(minio.publicURL(for: "a/b.jpg") == "https://cdn.example.com/a/b.jpg")
-        let credentials = try minio.uploadCredentials(key: "a/b.jpg", contentType: "image/jpeg", expiresIn: 60, now: now)
+        let credentials = try minio.uploadCredentials(key: "a/b.jpg", contentType: "image/jpeg", size: 10, expiresIn: 60, now: now)
         #expect(credentials.url.hasPrefix("http://minio:9000/pickitchen/a/b.jpg?"))
         #expect(credentials.imageURL == "https://cdn.example.com/a/b.jpg")
 

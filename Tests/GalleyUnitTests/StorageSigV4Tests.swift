@@ -92,13 +92,21 @@ import GalleyTestSupport
         )
         configuration.region = "oss-cn-hangzhou"
         let storage = try S3ObjectStorage(configuration: configuration)
-        let credentials = try storage.uploadCredentials(key: "uploads/7/a.png", contentType: "image/png",
-                                                        expiresIn: 60, now: date)
-        #expect(credentials.url == "http://127.0.0.1:9000/galley-test/uploads/7/a.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        #expect(SigV4Signer(accessKeyID: "key", secretAccessKey: "secret", region: "oss-cn-hangzhou").presign(method: "PUT", scheme: "http", host: "127.0.0.1:9000", path: "/galley-test/uploads/7/a.png",
+                                       headers: ["Content-Type": "image/png"], expiresIn: 60, date: date)
+            == "http://127.0.0.1:9000/galley-test/uploads/7/a.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
             + "&X-Amz-Credential=key%2F20130524%2Foss-cn-hangzhou%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z"
             + "&X-Amz-Expires=60&X-Amz-SignedHeaders=content-type%3Bhost"
             + "&X-Amz-Signature=5b0e6de4a6bb1807b4b9c03518b275170640acc6f1cc440fb745d4f5a1b3f6ac")
-        #expect(credentials.headers == ["Content-Type": "image/png"])
+        // With a declared size the signature covers Content-Length (botocore's S3SigV4QueryAuth,
+        // same inputs, gives the same URL): S3 refuses a body of any other length.
+        let credentials = try storage.uploadCredentials(key: "uploads/7/a.png", contentType: "image/png", size: 1234,
+                                                        expiresIn: 60, now: date)
+        #expect(credentials.url == "http://127.0.0.1:9000/galley-test/uploads/7/a.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            + "&X-Amz-Credential=key%2F20130524%2Foss-cn-hangzhou%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z"
+            + "&X-Amz-Expires=60&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"
+            + "&X-Amz-Signature=9c3da02d4bbe5c68087bf362f5a30f1e5053d74ea964d575ef661d887eda621f")
+        #expect(credentials.headers == ["Content-Type": "image/png", "Content-Length": "1234"])
         #expect(credentials.method == "PUT" && credentials.fields.isEmpty)
         #expect(credentials.expiresAt == date.addingTimeInterval(60))
         #expect(credentials.imageURL == "http://127.0.0.1:9000/galley-test/uploads/7/a.png")
@@ -112,5 +120,42 @@ import GalleyTestSupport
         #expect(headers["x-amz-content-sha256"] == "f8c1ccc7df7243da4740c5b7875f88b70e3f935d99c7b37a5f7239d152d994e6")
         #expect(headers["Authorization"]?.contains("SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date,") == true)
         #expect(signature(of: headers) == "2b6b993d43c40573cf934b60e4b59d795e04bcd6f9acb6d62cbbf6387e94614d")
+    }
+}
+
+extension StorageSigV4Tests {
+    /// Without a declared size: a POST policy the store enforces, limited to 10 MB, signed
+    /// with the day's SigV4 key (derived here step by step, independently of the signer).
+    @Test func uploadCredentialsWithoutASizeAreAPostPolicyUpTo10MB() throws {
+        var configuration = S3StorageConfiguration(
+            endpoint: try #require(URL(string: "http://127.0.0.1:9000")), bucket: "galley-test",
+            accessKeyID: "key", secretAccessKey: "secret")
+        configuration.region = "oss-cn-hangzhou"
+        let storage = try S3ObjectStorage(configuration: configuration)
+        let credentials = try storage.uploadCredentials(key: "uploads/7/a.png", contentType: "image/png", expiresIn: 60, now: date)
+        #expect(credentials.method == "POST")
+        #expect(credentials.url == "http://127.0.0.1:9000/galley-test")
+        #expect(credentials.headers.isEmpty)
+        let fields = credentials.fields
+        #expect(fields["key"] == "uploads/7/a.png" && fields["Content-Type"] == "image/png")
+        #expect(fields["x-amz-credential"] == "key/20130524/oss-cn-hangzhou/s3/aws4_request")
+        #expect(fields["x-amz-date"] == "20130524T000000Z" && fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256")
+        let encoded = try #require(fields["policy"])
+        let policy = try JSONParser.parse(Array(try #require(Data(base64Encoded: encoded))))
+        #expect(policy["expiration"] == .string("2013-05-24T00:01:00.000Z"))
+        let conditions = try #require(policy["conditions"]?.arrayValue)
+        #expect(conditions.contains(.array([.string("content-length-range"), .int(1), .int(10 * 1024 * 1024)])))
+        #expect(conditions.contains(.object(["key": .string("uploads/7/a.png")])))
+        #expect(conditions.contains(.object(["bucket": .string("galley-test")])))
+        var key = Crypto.hmacSHA256(key: Array("AWS4secret".utf8), data: "20130524")
+        for part in ["oss-cn-hangzhou", "s3", "aws4_request"] { key = Crypto.hmacSHA256(key: key, data: part) }
+        #expect(fields["x-amz-signature"] == Crypto.hex(Crypto.hmacSHA256(key: key, data: encoded)))
+
+        // A size outside 1 … 10 MB is refused, not signed.
+        for size in [0, 10 * 1024 * 1024 + 1] {
+            #expect(throws: StorageError.self) {
+                try storage.uploadCredentials(key: "uploads/7/a.png", contentType: "image/png", size: size, expiresIn: 60, now: date)
+            }
+        }
     }
 }

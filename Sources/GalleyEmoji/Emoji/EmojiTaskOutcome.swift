@@ -8,4 +8,6 @@ public enum EmojiTaskOutcome: Sendable, Hashable {
     /// Nothing to do: the task was `completed` or `failed` already (by another worker,
     /// an earlier delivery, or the gateway's cancellation).
     case alreadyTerminal
+    /// Its user has their share of tasks at the provider: put back on the stream for later.
+    case deferred
 }

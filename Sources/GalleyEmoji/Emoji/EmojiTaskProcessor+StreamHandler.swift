@@ -8,6 +8,7 @@ extension EmojiTaskProcessor: StreamHandler {
     public func handle(_ entry: StreamEntry, deliveries: Int) async throws {
         let taskID = try EmojiTaskProcessor.taskID(of: entry)
         let outcome = try await process(taskID: taskID)
+        if outcome == .deferred { requeueLater(entry) }
         logger.debug("entry handled", ["entry": entry.id, "task_id": String(taskID), "outcome": "\(outcome)"])
     }
 
@@ -21,6 +22,26 @@ extension EmojiTaskProcessor: StreamHandler {
             unlessLeasedByOthers: configuration.workerID)
         if case .failed = outcome { metrics.failed(.deadLetter) }
         logger.error("task dead-lettered", ["task_id": String(taskID), "outcome": "\(outcome)"])
+    }
+
+    /// Puts a deferred task's entry back on the stream after ``EmojiWorkerConfiguration/shareRetry``
+    /// (±25 %), holding no consumer slot meanwhile; its old entry is acked. Should the
+    /// process stop before then, the task (`processing`, lease released) is re-enqueued by
+    /// ``EmojiTaskSweeper``.
+    func requeueLater(_ entry: StreamEntry) {
+        guard let share else { return }
+        let delay = configuration.shareRetry * Double.random(in: 0.75...1.25)
+        let stream = configuration.taskStream
+        let fields = entry.fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let logger = self.logger
+        Task.detached {
+            try? await Task.sleep(for: delay)
+            do {
+                _ = try await share.redis.withConnection { try $0.xadd(stream, maxLength: nil, fields: fields) }
+            } catch {
+                logger.warning("could not put a deferred task back; the sweeper will", ["entry": entry.id, "error": String(describing: error)])
+            }
+        }
     }
 
     /// The entry's `task_id`: a positive decimal id, or the entry is malformed.

@@ -29,16 +29,19 @@ public final class EmojiTaskProcessor: Sendable {
     let provider: any EmojiProvider
     let results: any EmojiResultSink
     let limiter: SubmitRateLimiter?
+    /// Each user's share of the provider; nil: no per-user cap.
+    let share: UserSubmitShare?
     let logger: Logger
 
     public init(configuration: EmojiWorkerConfiguration, store: EmojiTaskStore, provider: any EmojiProvider,
                 results: any EmojiResultSink, limiter: SubmitRateLimiter?, leases: EmojiLeaseKeeper? = nil,
-                metrics: EmojiWorkerMetrics = EmojiWorkerMetrics(), logger: Logger) {
+                metrics: EmojiWorkerMetrics = EmojiWorkerMetrics(), logger: Logger, share: UserSubmitShare? = nil) {
         self.configuration = configuration
         self.store = store
         self.provider = provider
         self.results = results
         self.limiter = limiter
+        self.share = share
         self.leases = leases ?? EmojiLeaseKeeper(store: store, worker: configuration.workerID, lease: configuration.leaseDuration, logger: logger)
         self.metrics = metrics
         self.logger = logger
@@ -59,7 +62,12 @@ public final class EmojiTaskProcessor: Sendable {
             leases.drop(taskID)
         }
         do {
-            return try await drive(task)
+            let outcome = try await drive(task)
+            if let share, outcome != .deferred {
+                // Terminal: the user's place at the provider is free again.
+                await share.release(userID: task.userID, taskID: taskID)
+            }
+            return outcome
         } catch is CancellationError {
             // Shutdown: the provider task id (if any) is stored; let another worker resume at once.
             try? await store.releaseLease(taskID: taskID, worker: configuration.workerID)
@@ -114,6 +122,14 @@ public final class EmojiTaskProcessor: Sendable {
             guard let request = task.generationRequest else {
                 return try await fail(task, .invalidTask, code: "InvalidParameter",
                                       message: "the task has no source image or face boxes", providerStatus: nil)
+            }
+            if let share, try await !share.reserve(userID: task.userID, taskID: task.id) {
+                // Over the user's share: give the lease and the consumer slot back; the
+                // stream handler puts the entry back after a pause.
+                try await store.releaseLease(taskID: task.id, worker: configuration.workerID)
+                metrics.deferred.increment()
+                logger.debug("user's share in use; task deferred", ["task_id": String(task.id), "user_id": String(task.userID)])
+                return .deferred
             }
             switch try await submit(task, request, claimedAt: claimedAt) {
             case .submitted(let id, let at):

@@ -36,6 +36,12 @@ public struct EmojiWorkerConfiguration: Sendable {
     public var backoff = Backoff()
     /// Provider submissions per second per API key, across the fleet.
     public var submitRatePerSecond: Double = 1
+    /// Tasks one user may have submitted and unfinished at the provider (0: no cap).
+    public var userShare: Int = 4
+    /// How long a task over its user's share waits (without a slot) before it is tried again.
+    public var shareRetry: Duration = .seconds(5)
+    /// The stream the consumer reads and a deferred task is put back on.
+    public var taskStream: String = EmojiWorkerConfiguration.stream
     /// Results go to `<resultPrefix>/<user id>/<task id>_<tag>.mp4`.
     public var resultPrefix: String = "results"
     /// Key of the result keys' tag (HMAC of the task id): a public bucket's videos cannot
@@ -60,7 +66,7 @@ public struct EmojiWorkerConfiguration: Sendable {
 
     /// The shared stream consumer's settings for this worker.
     public var streamConsumer: StreamConsumerConfiguration {
-        var config = StreamConsumerConfiguration(stream: EmojiWorkerConfiguration.stream, group: EmojiWorkerConfiguration.group, consumer: consumer)
+        var config = StreamConsumerConfiguration(stream: taskStream, group: EmojiWorkerConfiguration.group, consumer: consumer)
         config.concurrency = concurrency
         config.maxDeliveries = maxDeliveries
         config.claimMinIdle = claimMinIdle
@@ -85,6 +91,8 @@ public struct EmojiWorkerConfiguration: Sendable {
         config.pollInterval = settings.dashScope.pollInterval
         config.pollTimeout = settings.dashScope.pollTimeout
         config.submitRatePerSecond = settings.dashScope.submitRatePerSecond
+        config.userShare = settings.dashScope.userShare
+        config.shareRetry = max(.milliseconds(100), min(.seconds(5), settings.dashScope.pollInterval))
         config.resultPrefix = settings.storage.resultPrefix
         config.resultKeySecret = Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-result-keys")
         config.mockDelay = settings.workers.emojiMockDelay

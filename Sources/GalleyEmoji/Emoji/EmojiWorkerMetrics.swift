@@ -24,6 +24,8 @@ public final class EmojiWorkerMetrics: Sendable {
     public let inFlight: Gauge
     public let pollSeconds: Histogram
     public let submits: Counter
+    /// Tasks put back because their user had their share at the provider.
+    public let deferred: Counter
     private let failed: [FailureReason: Counter]
 
     public init(registry: MetricsRegistry = .shared) {
@@ -38,6 +40,7 @@ public final class EmojiWorkerMetrics: Sendable {
         inFlight = registry.gauge("galley_emoji_tasks_in_flight", help: "Emoji tasks this process is working on.")
         pollSeconds = registry.histogram("galley_emoji_provider_poll_seconds", help: "Duration of one DashScope task query.")
         submits = registry.counter("galley_emoji_provider_submits_total", help: "Generations submitted to DashScope.")
+        deferred = registry.counter("galley_emoji_tasks_deferred_total", help: "Emoji tasks put back: their user's share was in use.")
     }
 
     public func failed(_ reason: FailureReason) {

@@ -61,6 +61,8 @@ public struct Settings: Sendable {
         public var pollTimeout: Duration
         /// Task submissions per second per API key, fleet-wide.
         public var submitRatePerSecond: Double
+        /// Tasks one user may have in flight at the provider; 0 turns the cap off.
+        public var userShare: Int = 4
     }
 
     public struct HTTP: Sendable {
@@ -196,7 +198,8 @@ public struct Settings: Sendable {
             mock: try env.flag("ALIYUN_EMOJI_MOCK", computed: isLocal),
             pollInterval: try env.duration("EMOJI_POLL_INTERVAL_SECONDS"),
             pollTimeout: try env.duration("EMOJI_POLL_TIMEOUT_SECONDS"),
-            submitRatePerSecond: try env.number("DASHSCOPE_SUBMIT_RATE"))
+            submitRatePerSecond: try env.number("DASHSCOPE_SUBMIT_RATE"),
+            userShare: try env.int("DASHSCOPE_USER_SHARE"))
         guard let scheme = URL(string: dashScope.baseURL)?.scheme, scheme == "http" || scheme == "https" else {
             throw .invalid("DASHSCOPE_BASE_URL", expected: "an http(s) URL")
         }

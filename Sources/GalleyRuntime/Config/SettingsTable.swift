@@ -119,6 +119,9 @@ public enum SettingsTable {
               "Fake the provider (sample video); for local demos only.", readBy: gatewayAndEmoji),
         .init("DASHSCOPE_SUBMIT_RATE", .number(0.01...10_000), default: "1",
               "Task submissions per second per API key, fleet-wide.", readBy: emoji),
+        .init("DASHSCOPE_USER_SHARE", .integer(0...10_000), default: "4",
+              "Tasks one user may have submitted and unfinished at the provider (0: no cap); more wait without holding a slot.",
+              readBy: emoji),
 
         // EmojiWorker
         .init("EMOJI_WORKER_CONSUMER", .text, computed: "the host name", "Stream consumer name.", readBy: emoji),

@@ -92,6 +92,8 @@ final class EmojiWorkerHarness: Sendable {
             "ALIYUN_EMOJI_MOCK": "false",
             "DASHSCOPE_BASE_URL": "http://127.0.0.1:\(fakeServer.port)", "DASHSCOPE_API_KEY": apiKey,
             "DASHSCOPE_SUBMIT_RATE": "1000",
+            // Load tests put many tasks on few users; the per-user share has its own test.
+            "DASHSCOPE_USER_SHARE": "0",
             "EMOJI_WORKER_CONSUMER": consumer, "EMOJI_CONCURRENCY": String(concurrency),
             "EMOJI_POLL_INTERVAL_SECONDS": "0.2", "EMOJI_POLL_TIMEOUT_SECONDS": "60",
             "EMOJI_CLAIM_IDLE_MILLISECONDS": "1500", "EMOJI_LEASE_SECONDS": "2", "EMOJI_MAX_DELIVERIES": "5",
