@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -33,6 +31,8 @@ import subprocess
 import sys
 import time
 import urllib.parse
+
+from wire import send, user_token
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "Fixtures", "golden"))
@@ -55,45 +55,7 @@ def restore(dsn: str, dump: str) -> None:
     print(f"restored {dump} into {db}", file=sys.stderr)
 
 
-# ---------------------------------------------------------------- tokens
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def mint(user_id: str, key: str) -> str:
-    h = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    p = b64url(json.dumps({"exp": int(time.time()) + 3600, "sub": str(user_id)}, separators=(",", ":")).encode())
-    sig = hmac.new(key.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
-    return f"{h}.{p}.{b64url(sig)}"
-
-
-# ---------------------------------------------------------------- http
-
-def send(base: str, method: str, path: str, headers: dict, body: bytes | None):
-    u = urllib.parse.urlsplit(base)
-    cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
-    prefix = u.path.rstrip("/")
-    conn = cls(u.hostname, u.port or (443 if u.scheme == "https" else 80), timeout=60)
-    try:
-        conn.putrequest(method, prefix + path, skip_accept_encoding=True)
-        for k, v in headers.items():
-            conn.putheader(k, v)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders()
-        if body is not None:
-            conn.send(body)
-        resp = conn.getresponse()
-        data = resp.read()
-        hdrs: dict[str, str] = {}
-        for k, v in resp.getheaders():
-            lk = k.lower()
-            hdrs[lk] = v if lk not in hdrs else hdrs[lk] + ", " + v
-        return resp.status, hdrs, data
-    finally:
-        conn.close()
-
+# ---------------------------------------------------------------- requests
 
 def request_body(req: dict) -> bytes | None:
     if "body_b64" in req:
@@ -299,7 +261,7 @@ def main() -> int:
         headers = dict(req.get("headers") or {})
         auth = req.get("auth")
         if isinstance(auth, dict) and "user_id" in auth:
-            headers["Authorization"] = "Bearer " + mint(auth["user_id"], key)
+            headers["Authorization"] = "Bearer " + user_token(auth["user_id"], key)
         elif isinstance(auth, dict) and "header" in auth:
             headers["Authorization"] = auth["header"]
         try:

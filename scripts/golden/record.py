@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import hashlib
-import hmac
-import http.client
 import json
 import os
 import sys
 import time
 import urllib.parse
+
+from wire import mint_jwt, send, user_token
 
 SELECTED_HEADERS = (
     "content-type",
@@ -45,31 +44,6 @@ FAR_FUTURE_EXP = 4102444800  # 2100-01-01T00:00:00Z
 PAST_EXP = 1704067200  # 2024-01-01T00:00:00Z
 
 
-# ---------------------------------------------------------------- JWT (HS256)
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def mint_jwt(claims: dict, key: str, alg: str = "HS256", header: dict | None = None) -> str:
-    """Compact JWS like PyJWT writes it: header {"alg","typ"} then claims, no spaces."""
-    hdr = header if header is not None else {"alg": alg, "typ": "JWT"}
-    h = b64url(json.dumps(hdr, separators=(",", ":")).encode())
-    p = b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{h}.{p}".encode()
-    if alg == "none":
-        return f"{h}.{p}."
-    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
-    sig = hmac.new(key.encode(), signing_input, digest).digest()
-    return f"{h}.{p}.{b64url(sig)}"
-
-
-def user_token(user_id: str | int, key: str, exp: int | None = None) -> str:
-    if exp is None:
-        exp = int(time.time()) + 3600
-    return mint_jwt({"exp": exp, "sub": str(user_id)}, key)
-
-
 # ---------------------------------------------------------------- HTTP
 
 class Recorder:
@@ -84,26 +58,7 @@ class Recorder:
         self.names: set[str] = set()
 
     def raw(self, method: str, path: str, headers: dict[str, str], body: bytes | None):
-        cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-        conn = cls(self.host, self.port, timeout=60)
-        try:
-            conn.putrequest(method, path, skip_accept_encoding=True)
-            for k, v in headers.items():
-                conn.putheader(k, v)
-            if body is not None:
-                conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders()
-            if body is not None:
-                conn.send(body)
-            resp = conn.getresponse()
-            data = resp.read()
-            hdrs: dict[str, str] = {}
-            for k, v in resp.getheaders():
-                lk = k.lower()
-                hdrs[lk] = v if lk not in hdrs else hdrs[lk] + ", " + v
-            return resp.status, hdrs, data
-        finally:
-            conn.close()
+        return send(f"{self.scheme}://{self.host}:{self.port}", method, path, headers, body)
 
     def auth_header(self, auth) -> str | None:
         if auth == "none" or auth is None:
