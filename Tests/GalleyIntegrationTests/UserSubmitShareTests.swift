@@ -3,7 +3,6 @@ import Testing
 @testable import GalleyCore
 @testable import GalleyPostgres
 @testable import GalleyRedis
-@testable import GalleyLedger
 @testable import GalleyEmoji
 import GalleyTestSupport
 
