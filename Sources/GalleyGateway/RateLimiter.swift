@@ -23,6 +23,11 @@ struct RateLimiter: Sendable {
         case loginAddress = "login_address"
         /// Task creations of one user.
         case create
+        /// Face detections of one user (`/emoji/detect`, creates without boxes): each holds a
+        /// handler thread on DashScope for up to 20 s (issue 12).
+        case detect
+        /// `/emoji/upload` credentials of one user: each lets a client write to the bucket.
+        case upload
     }
 
     let redis: RedisPool
@@ -57,5 +62,14 @@ struct RateLimiter: Sendable {
             }
             throw .tooManyRequests(retryAfter: Int((window + 1) * 60 - seconds))
         }
+    }
+}
+
+extension RequestContext {
+    /// Counts one detection or upload credential of `userID` against its per-minute setting.
+    func meter(_ kind: RateLimiter.Kind, userID: Int64) throws(APIError) {
+        let limits = services.settings.rateLimits
+        let limit = kind == .upload ? limits.uploadPerMinute : limits.detectPerMinute
+        try services.rateLimiter.check(kind, who: String(userID), limit: limit, now: now)
     }
 }
