@@ -91,7 +91,7 @@ package final class GatewayResponder: HTTPResponder {
                 response = Envelope.response(for: .methodNotAllowed(allowed: allowed))
             case .redirect(let path):
                 metrics = unmatchedMetrics(request.method)
-                response = SlashRedirect.response(to: path, for: request)
+                response = SlashRedirect.response(to: path, for: request, proxies: services.settings.http.forwardedAllowIPs)
             case .notFound:
                 metrics = unmatchedMetrics(request.method)
                 response = Envelope.response(for: .notFound)

@@ -6,19 +6,19 @@ import GalleyHTTP
 /// request's `Host`. Kept as it was because apps already follow it (a 307 keeps the
 /// method and body), and answering both forms would make Galley differ for them.
 enum SlashRedirect {
-    static func response(to path: String, for request: HTTPRequest) -> HTTPResponse {
+    static func response(to path: String, for request: HTTPRequest, proxies: ForwardedAllowList) -> HTTPResponse {
         var target = path
         if !request.rawQuery.isEmpty { target += "?" + request.rawQuery }
         if let host = request.headers["Host"], !host.isEmpty, isSafeHost(host) {
-            target = scheme(of: request) + "://" + host + target
+            target = scheme(of: request, proxies: proxies) + "://" + host + target
         }
         return HTTPResponse(status: 307, headers: [("Location", target)], body: [])
     }
 
-    /// `https` when a proxy on the loopback (uvicorn's default `FORWARDED_ALLOW_IPS`)
-    /// says so with `X-Forwarded-Proto`, else `http`.
-    static func scheme(of request: HTTPRequest) -> String {
-        guard ["127.0.0.1", "::1", "::ffff:127.0.0.1"].contains(request.remoteAddress),
+    /// `https` when a proxy trusted by `FORWARDED_ALLOW_IPS` (the same rule as the client
+    /// address, uvicorn's) says so with `X-Forwarded-Proto`, else `http`.
+    static func scheme(of request: HTTPRequest, proxies: ForwardedAllowList) -> String {
+        guard proxies.trusts(request.remoteAddress),
               let proto = request.headers["X-Forwarded-Proto"]?.split(separator: ",").first.map({ String($0).trimmingWhitespace().lowercased() }),
               proto == "https" || proto == "http"
         else { return "http" }
