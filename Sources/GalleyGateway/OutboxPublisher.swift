@@ -11,8 +11,10 @@ import GalleyEmoji
 import GalleyWebhooks
 
 /// Sends outbox rows to their Redis stream at most once each: the dedupe script sets
-/// `galley:outbox:sent:<id>` (a day) and XADDs only if it was not set, so the request
-/// that wrote the row and the relay can both try without doubling an entry.
+/// `galley:outbox:sent:{<stream>}:<id>` (a day) and XADDs only if it was not set, so the
+/// request that wrote the row and the relay can both try without doubling an entry. The
+/// marker's hash tag is the stream's name, so on a Redis Cluster both keys of the script
+/// are in the stream's slot (the contract's stream names cannot take a tag themselves).
 ///
 /// Requests hand their entry over after commit and answer at once; a publisher thread
 /// sends whatever has queued up in one pipelined round trip, so under load one Redis
@@ -34,7 +36,9 @@ package final class OutboxPublisher: Sendable {
     /// Entries per pipelined round trip.
     static let batchSize = 256
 
-    static func sentKey(_ id: Int64) -> String { "galley:outbox:sent:\(id)" }
+    static func sentKey(_ id: Int64, stream: String) -> String {
+        "galley:outbox:sent:\(RedisSlot.tag(sameSlotAs: stream) ?? ""):\(id)"
+    }
 
     private struct State {
         var queue: [OutboxEntry] = []
@@ -63,8 +67,8 @@ package final class OutboxPublisher: Sendable {
 
     /// The EVAL arguments that send `entry`.
     static func command(for entry: OutboxEntry) -> [RedisArgument] {
-        var arguments: [RedisArgument] = ["EVAL", .string(script), 2, .string(entry.stream), .string(sentKey(entry.id)),
-                                          .integer(Int64(maxStreamLength))]
+        var arguments: [RedisArgument] = ["EVAL", .string(script), 2, .string(entry.stream),
+                                          .string(sentKey(entry.id, stream: entry.stream)), .integer(Int64(maxStreamLength))]
         for (name, value) in entry.fields {
             arguments.append(.string(name))
             arguments.append(.string(value))

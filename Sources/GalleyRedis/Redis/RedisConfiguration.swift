@@ -13,6 +13,9 @@ public struct RedisConfiguration: Sendable {
     public var connectTimeoutSeconds: Double
     /// The socket read/write timeout for every command; blocking reads raise it for their call.
     public var commandTimeoutSeconds: Double
+    /// `REDIS_CLUSTER_NODES`: seeds of a Redis Cluster. When set, keyed commands go to the
+    /// node serving their slot; `host`/`port` (one of the nodes) take the keyless ones.
+    public var clusterNodes: [RedisClusterNode] = []
 
     public init(
         host: String = "127.0.0.1",

@@ -11,15 +11,18 @@ import GalleyCore
 public final class RedisConnection {
     let handle: RedisContextHandle
     public let configuration: RedisConfiguration
+    /// Set in Cluster mode: keyed commands go to their slot's node, not to `handle`.
+    let cluster: RedisClusterRouter?
 
     /// Connects, sets the command timeout, then `AUTH` and `SELECT` as configured.
     public convenience init(configuration: RedisConfiguration) throws {
         self.init(handle: try RedisConnection.connect(configuration), configuration: configuration)
     }
 
-    init(handle: RedisContextHandle, configuration: RedisConfiguration) {
+    init(handle: RedisContextHandle, configuration: RedisConfiguration, cluster: RedisClusterRouter? = nil) {
         self.handle = handle
         self.configuration = configuration
+        self.cluster = cluster
     }
 
     /// True once the connection failed; every later command throws ``RedisError/connectionLost``.
@@ -31,6 +34,9 @@ public final class RedisConnection {
     /// Sends one command and returns its reply; an error reply comes back as `.error`.
     public func command(_ arguments: [RedisArgument]) throws -> RedisValue {
         guard !arguments.isEmpty else { throw RedisError.invalidArgument("empty command") }
+        if let cluster, let slot = try RedisCommandKeys.slot(of: arguments) {
+            return try cluster.command(arguments, slot: slot, timeoutSeconds: handle.timeoutSeconds)
+        }
         try ensureUsable()
         let context = handle.context
         let reply = try RedisConnection.withArgv(arguments) { argc, argv, lengths in
@@ -56,6 +62,9 @@ public final class RedisConnection {
     public func pipeline(_ commands: [[RedisArgument]]) throws -> [RedisValue] {
         guard !commands.contains(where: \.isEmpty) else { throw RedisError.invalidArgument("empty command") }
         if commands.isEmpty { return [] }
+        if let cluster, let replies = try cluster.pipelineIfKeyed(commands, timeoutSeconds: handle.timeoutSeconds) {
+            return replies
+        }
         try ensureUsable()
         let context = handle.context
         for arguments in commands {

@@ -26,6 +26,8 @@ public final class RedisPool: Sendable {
     private let permits: DispatchSemaphore
     private let state = Mutex(State())
     private let executor: BlockingExecutor
+    /// Routes keyed commands by slot when ``RedisConfiguration/clusterNodes`` is set.
+    private let cluster: RedisClusterRouter?
 
     public init(
         configuration: RedisConfiguration,
@@ -40,6 +42,8 @@ public final class RedisPool: Sendable {
         self.permits = DispatchSemaphore(value: self.size)
         // As many threads as connections: an async caller holds its thread while it waits.
         self.executor = BlockingExecutor(name: "redis-pool", threads: self.size)
+        self.cluster = configuration.clusterNodes.isEmpty
+            ? nil : RedisClusterRouter(seeds: configuration.clusterNodes, configuration: configuration, logger: logger)
     }
 
     /// Connections now lent out and connections open but idle, for the pool gauge.
@@ -52,7 +56,7 @@ public final class RedisPool: Sendable {
     public func withConnection<T>(_ body: (RedisConnection) throws -> T) throws -> T {
         let handle = try checkout()
         defer { checkin(handle) }
-        return try body(RedisConnection(handle: handle, configuration: configuration))
+        return try body(RedisConnection(handle: handle, configuration: configuration, cluster: cluster))
     }
 
     /// The async variant: checkout and `body` run on the pool's blocking threads.
@@ -73,6 +77,7 @@ public final class RedisPool: Sendable {
         _ = idle  // freed here, outside the lock
         permits.signal()  // wake one waiter; each passes the wake-up on
         executor.shutdown()
+        cluster?.shutdown()
     }
 
     private func checkout() throws -> RedisContextHandle {

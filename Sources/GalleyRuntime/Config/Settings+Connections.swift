@@ -15,7 +15,15 @@ extension Settings {
         )
     }
 
+    /// With `REDIS_CLUSTER_NODES`, keyless commands go to the first seed, not `REDIS_HOST`.
     public var redisConfiguration: RedisConfiguration {
-        RedisConfiguration(host: redis.host, port: redis.port, password: redis.password, database: redis.database)
+        var configuration = RedisConfiguration(
+            host: redis.host, port: redis.port, password: redis.password, database: redis.database)
+        configuration.clusterNodes = redis.clusterNodes.compactMap { RedisClusterNode(parsing: $0) }
+        if let first = configuration.clusterNodes.first {
+            configuration.host = first.host
+            configuration.port = first.port
+        }
+        return configuration
     }
 }

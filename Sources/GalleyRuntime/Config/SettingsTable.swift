@@ -41,6 +41,9 @@ public enum SettingsTable {
         .init("REDIS_PORT", .integer(1...65535), default: "6379", "Redis port.", readBy: all),
         .init("REDIS_PASSWORD", .secret, "Redis password (AUTH).", readBy: all),
         .init("REDIS_DB", .integer(0...15), default: "0", "Redis database number.", readBy: all),
+        .init("REDIS_CLUSTER_NODES", .text, computed: "none: one Redis at REDIS_HOST:REDIS_PORT",
+              "Redis Cluster seeds, `host:port,host:port`; commands go to their key's slot (REDIS_DB must be 0).",
+              readBy: all),
         .init("REDIS_POOL_SIZE", .integer(1...500), default: "16",
               "Redis connections per process (RewardWorker uses 2).", readBy: [.apiGateway, .emojiWorker, .webhookWorker]),
 
