@@ -43,6 +43,22 @@ struct RedisClusterTests {
         }
     }
 
+    @Test func aDeadSeedIsSkipped() async throws {
+        var configuration = TestCluster.configuration()
+        let dead = RedisClusterNode(host: "127.0.0.1", port: try GatewayProcess.freePort())
+        configuration.clusterNodes = [dead] + configuration.clusterNodes
+        configuration.host = dead.host
+        configuration.port = dead.port
+        let pool = RedisPool(configuration: configuration, size: 1)
+        defer { pool.shutdown() }
+        let key = TestEnvironment.uniqueName("seed")
+        let (pong, value) = try await pool.withConnection { connection in
+            try connection.set(key, "v", expireSeconds: 60)
+            return (try connection.checkedCommand(["PING"]).stringValue, try connection.get(key))
+        }
+        #expect(pong == "PONG" && value == "v")
+    }
+
     @Test func aBlockingStreamReadWaitsOnTheStreamsNode() async throws {
         let pool = RedisPool(configuration: TestCluster.configuration(commandTimeoutSeconds: 1), size: 2)
         defer { pool.shutdown() }

@@ -193,6 +193,30 @@ final class RedisClusterRouter: Sendable {
 
     // MARK: - Node connections
 
+    /// A new connection to the first node that accepts one (the map's nodes, then the
+    /// seeds): the pool's own socket for keyless commands, so one dead seed stops nothing.
+    func connectAnyNode() throws -> RedisContextHandle {
+        let candidates = state.withLock { state in state.map.nodes } + seeds
+        var tried = Set<RedisClusterNode>()
+        var lastError: any Error = RedisError.connectionFailed("no redis cluster seed")
+        for node in candidates where tried.insert(node).inserted {
+            do {
+                return try RedisConnection.connect(nodeConfiguration(node))
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    private func nodeConfiguration(_ node: RedisClusterNode) -> RedisConfiguration {
+        var configuration = configuration
+        configuration.host = node.host
+        configuration.port = node.port
+        configuration.database = 0  // a Cluster has only database 0
+        return configuration
+    }
+
     /// Sends `commands` pipelined on an idle (or new) connection to `node`.
     private func send(_ commands: [[RedisArgument]], to node: RedisClusterNode, timeoutSeconds: Double) throws -> [RedisValue] {
         let handle = try borrow(node)
@@ -208,11 +232,7 @@ final class RedisClusterRouter: Sendable {
             return state.idle[node]?.popLast()
         }
         if let taken, taken.looksAliveWhileIdle { return taken }
-        var nodeConfiguration = configuration
-        nodeConfiguration.host = node.host
-        nodeConfiguration.port = node.port
-        nodeConfiguration.database = 0  // a Cluster has only database 0
-        return try RedisConnection.connect(nodeConfiguration)
+        return try RedisConnection.connect(nodeConfiguration(node))
     }
 
     private func giveBack(_ handle: RedisContextHandle, to node: RedisClusterNode) {

@@ -14,7 +14,7 @@ public struct RedisConfiguration: Sendable {
     /// The socket read/write timeout for every command; blocking reads raise it for their call.
     public var commandTimeoutSeconds: Double
     /// `REDIS_CLUSTER_NODES`: seeds of a Redis Cluster. When set, keyed commands go to the
-    /// node serving their slot; `host`/`port` (one of the nodes) take the keyless ones.
+    /// node serving their slot, keyless ones to any live node; `host`/`port` are unused.
     public var clusterNodes: [RedisClusterNode] = []
 
     public init(

@@ -97,7 +97,8 @@ public final class RedisPool: Sendable {
             logger.info("redis connection closed while idle; reconnecting")
         }
         do {
-            return try RedisConnection.connect(configuration)
+            // In Cluster mode the lent connection's own socket (keyless commands) is on any live node.
+            return try cluster?.connectAnyNode() ?? RedisConnection.connect(configuration)
         } catch {
             state.withLock { $0.inUse -= 1 }
             permits.signal()

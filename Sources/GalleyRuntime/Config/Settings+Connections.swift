@@ -15,7 +15,8 @@ extension Settings {
         )
     }
 
-    /// With `REDIS_CLUSTER_NODES`, keyless commands go to the first seed, not `REDIS_HOST`.
+    /// With `REDIS_CLUSTER_NODES`, the seeds replace `REDIS_HOST`/`REDIS_PORT` (the first
+    /// stands in for them where one address is printed).
     public var redisConfiguration: RedisConfiguration {
         var configuration = RedisConfiguration(
             host: redis.host, port: redis.port, password: redis.password, database: redis.database)
