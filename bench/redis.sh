@@ -28,7 +28,7 @@ rate() {  # label, pipeline depth, command…  (N: requests, RANGE: __rand_int__
   out=$(redis-benchmark -h "$host" -p "$port" --dbnum "$db" -c "$clients" -n "${N:-$requests}" -P "$depth" \
         -r "${RANGE:-100000000}" -q "$@" 2>/dev/null \
         | tr '\r' '\n' | grep 'requests per second' | tail -1)
-  printf '%-44s P=%-2s %s\n' "$label" "$depth" "$(echo "$out" | sed 's/.*: //')"
+  printf '%-44s P=%-2s %s\n' "$label" "$depth" "${out##*: }"
 }
 cleanup() { cli DEL "$stream" >/dev/null; cli --scan --pattern 'galley_bench:*' | xargs -r -n 500 redis-cli -h "$host" -p "$port" -n "$db" DEL >/dev/null; }
 trap cleanup EXIT
