@@ -76,6 +76,30 @@ import GalleyTestSupport
         #expect(throws: ConfigurationError.self) { try Settings.load(from: env) }
     }
 
+    /// The worker's tunables come from the table only: each equals the table's default, and
+    /// a set variable reaches the worker (no second default in EmojiWorkerConfiguration).
+    @Test func theEmojiWorkersDefaultsAreTheSettingsTables() throws {
+        let config = EmojiWorkerConfiguration(settings: try Settings.load(from: minimal, requiring: []), consumer: "c")
+        func table(_ name: String) -> String { SettingsTable.definition(name)?.defaultValue ?? "none" }
+        #expect(String(config.concurrency) == table("EMOJI_CONCURRENCY"))
+        #expect(String(config.maxDeliveries) == table("EMOJI_MAX_DELIVERIES"))
+        #expect(String(config.submitAttempts) == table("EMOJI_SUBMIT_ATTEMPTS"))
+        #expect(String(config.userShare) == table("DASHSCOPE_USER_SHARE"))
+        #expect(config.claimMinIdle == .seconds(Int64(table("EMOJI_CLAIM_IDLE_SECONDS")) ?? -1))
+        #expect(config.pollInterval == .seconds(Int64(table("EMOJI_POLL_INTERVAL_SECONDS")) ?? -1))
+        #expect(config.pollTimeout == .seconds(Int64(table("EMOJI_POLL_TIMEOUT_SECONDS")) ?? -1))
+        #expect(config.readBlock == .milliseconds(Int64(table("EMOJI_READ_BLOCK_MILLISECONDS")) ?? -1))
+        #expect(config.mockDelay == .seconds(Int64(table("EMOJI_MOCK_DELAY_SECONDS")) ?? -1))
+        #expect(config.shutdownDeadline == .seconds(Int64(table("SHUTDOWN_DEADLINE_SECONDS")) ?? -1))
+        #expect(config.submitRatePerSecond == Double(table("DASHSCOPE_SUBMIT_RATE")))
+        #expect(config.resultPrefix == table("OSS_RESULT_PREFIX"))
+        var env = minimal
+        env["EMOJI_CONCURRENCY"] = "7"
+        env["DASHSCOPE_USER_SHARE"] = "0"
+        let set = EmojiWorkerConfiguration(settings: try Settings.load(from: env, requiring: []))
+        #expect(set.concurrency == 7 && set.userShare == 0)
+    }
+
     @Test func corsOriginsInBothForms() throws {
         #expect(try Settings.parseCORSOrigins("http://a.test/, https://b.test") == ["http://a.test", "https://b.test"])
         #expect(try Settings.parseCORSOrigins(#"["http://a.test"]"#) == ["http://a.test"])
