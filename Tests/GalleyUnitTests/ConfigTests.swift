@@ -100,6 +100,34 @@ import GalleyTestSupport
         #expect(set.concurrency == 7 && set.userShare == 0)
     }
 
+    /// Three of the four `OSS_*` (one lost in `.env`) must not quietly mean local files.
+    @Test func aPartlySetOSSGroupIsRefusedOutsideLocalAndWarnedInLocal() throws {
+        var env = minimal
+        env["OSS_ENDPOINT"] = "oss-cn-hangzhou.aliyuncs.com"
+        env["OSS_BUCKET"] = "pickitchen"
+        env["OSS_ACCESS_KEY_ID"] = "LTAI-id"
+        let local = try Settings.load(from: env)
+        #expect(local.storage.backend == .local)
+        let warning = local.warnings.filter { $0.contains("OSS storage is partly configured") }
+        #expect(warning.count == 1 && warning[0].contains("OSS_ACCESS_KEY_SECRET missing"), "\(local.warnings)")
+
+        env["ENVIRONMENT"] = "production"
+        env["SECRET_KEY"] = "a-real-secret-of-at-least-32-bytes-long"
+        env["REVENUECAT_WEBHOOK_SECRET"] = "webhook-secret-of-our-own"
+        do {
+            _ = try Settings.load(from: env)
+            Issue.record("a partly set OSS group started outside local")
+        } catch {
+            #expect(error.setting == "OSS_ACCESS_KEY_SECRET")
+        }
+        // Local files on purpose, or all four set: no refusal, no warning.
+        env["STORAGE_BACKEND"] = "local"
+        #expect(try Settings.load(from: env).warnings.allSatisfy { !$0.contains("OSS") })
+        env["STORAGE_BACKEND"] = nil
+        env["OSS_ACCESS_KEY_SECRET"] = "secret"
+        #expect(try Settings.load(from: env).storage.backend == .oss)
+    }
+
     @Test func corsOriginsInBothForms() throws {
         #expect(try Settings.parseCORSOrigins("http://a.test/, https://b.test") == ["http://a.test", "https://b.test"])
         #expect(try Settings.parseCORSOrigins(#"["http://a.test"]"#) == ["http://a.test"])
