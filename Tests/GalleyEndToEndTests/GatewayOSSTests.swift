@@ -69,7 +69,7 @@ import GalleyTestSupport
         post += photo + Array("\r\n--\(postBoundary)--\r\n".utf8)
         var request = URLRequest(url: try #require(URL(string: url)))
         request.httpMethod = "POST"
-        request.setValue("multipart/form-data; postBoundary=\(postBoundary)", forHTTPHeaderField: "Content-Type")
+        request.setValue("multipart/form-data; boundary=\(postBoundary)", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(post)
         let (body, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 204, "\(String(decoding: body, as: UTF8.self))")
