@@ -128,6 +128,15 @@ import GalleyTestSupport
         #expect(try Settings.load(from: env).storage.backend == .oss)
     }
 
+    /// What the operations guide tells operators to copy must not start a stack in
+    /// `local` (issue 12: `local` relaxes secrets and mocks the provider).
+    @Test func theShippedEnvExampleIsProduction() throws {
+        let path = TestEnvironment.repositoryRoot.appendingPathComponent("deploy/.env.example").path
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let values = lines.filter { $0.hasPrefix("ENVIRONMENT=") }.map { $0.dropFirst("ENVIRONMENT=".count) }
+        #expect(values == ["production"], "\(values)")
+    }
+
     @Test func corsOriginsInBothForms() throws {
         #expect(try Settings.parseCORSOrigins("http://a.test/, https://b.test") == ["http://a.test", "https://b.test"])
         #expect(try Settings.parseCORSOrigins(#"["http://a.test"]"#) == ["http://a.test"])
