@@ -14,7 +14,7 @@ import Testing
         #expect(HTTPServerConfiguration(host: "127.0.0.1", port: 0).perIPConnectionLimit == 256)
     }
 
-    @Test func oneAddressPastItsCapIsClosedAtOnceAndAFreedPlaceServesAgain() throws {
+    @Test func oneAddressPastItsCapIsClosedAtOnceAndAFreedPlaceServesAgain() async throws {
         var configuration = HTTPServerTests.configuration
         configuration.perIPConnectionLimit = 3
         let server = HTTPServer(configuration: configuration, responder: TestResponder())
@@ -37,7 +37,7 @@ import Testing
             defer { again.close() }
             try? again.send(TestHTTPClient.requestBytes("GET", "/hello"))
             served = ((try? again.readResponseOrEOF()) ?? nil)?.status == 200
-            if !served { usleep(20_000) }
+            if !served { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(served, "a freed place was not given back")
     }

@@ -23,8 +23,8 @@ import GalleyTestSupport
         return body
     }()
 
-    @Test func aSpooledBodyNeverSitsInMemoryAndIsKeptByRename() throws {
-        try withSpoolServer { server, responder in
+    @Test func aSpooledBodyNeverSitsInMemoryAndIsKeptByRename() async throws {
+        try await withSpoolServer { server, responder in
             let client = try TestHTTPClient(port: server.port)
             defer { client.close() }
             let response = try client.request("PUT", "/spool/keep", headers: [("Content-Type", "image/png")], body: Self.bigBody)
@@ -35,24 +35,24 @@ import GalleyTestSupport
             #expect(seen.spooledBody?.path.hasPrefix(responder.directory + "/.spool-") == true)
             let kept = try Data(contentsOf: URL(fileURLWithPath: responder.directory + "/kept"))
             #expect(kept == Data(Self.bigBody))
-            #expect(waitUntilNoSpoolFile(responder.directory), "\(spoolFiles(responder.directory))")
+            #expect(await waitUntilNoSpoolFile(responder.directory), "\(spoolFiles(responder.directory))")
             // The connection keeps serving.
             #expect(try client.request("PUT", "/spool/keep", body: [1, 2, 3]).status == 200)
         }
     }
 
-    @Test func aBodyTheResponderDoesNotKeepIsDeleted() throws {
-        try withSpoolServer { server, responder in
+    @Test func aBodyTheResponderDoesNotKeepIsDeleted() async throws {
+        try await withSpoolServer { server, responder in
             let client = try TestHTTPClient(port: server.port)
             defer { client.close() }
             let response = try client.request("PUT", "/spool/drop", body: Array(Self.bigBody.prefix(1_000_000)))
             #expect(response.status == 200 && response.text == "1000000")
-            #expect(waitUntilNoSpoolFile(responder.directory), "\(spoolFiles(responder.directory))")
+            #expect(await waitUntilNoSpoolFile(responder.directory), "\(spoolFiles(responder.directory))")
         }
     }
 
-    @Test func anAbortedUploadLeavesNoFile() throws {
-        try withSpoolServer { server, responder in
+    @Test func anAbortedUploadLeavesNoFile() async throws {
+        try await withSpoolServer { server, responder in
             let client = try TestHTTPClient(port: server.port)
             let head = "PUT /spool/keep HTTP/1.1\r\nHost: t\r\nContent-Length: \(Self.bigBody.count)\r\n\r\n"
             try client.send(Array(head.utf8) + Array(Self.bigBody.prefix(3 * 1024 * 1024)))
@@ -60,21 +60,21 @@ import GalleyTestSupport
             var started = false
             for _ in 0..<400 where !started {
                 started = !spoolFiles(responder.directory).isEmpty
-                if !started { usleep(10_000) }
+                if !started { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(started, "no spool file while the body arrived")
             client.close()
             // Gone when libmicrohttpd sees the connection end: at once when it reads the
             // close, at the latest when the idle timeout (10 s here) drops the connection.
-            #expect(waitUntilNoSpoolFile(responder.directory, seconds: HTTPServerTests.configuration.connectionTimeoutSeconds + 5),
+            #expect(await waitUntilNoSpoolFile(responder.directory, seconds: HTTPServerTests.configuration.connectionTimeoutSeconds + 5),
                     "\(spoolFiles(responder.directory))")
             #expect(responder.seen.withLock { $0.isEmpty })
             #expect(!FileManager.default.fileExists(atPath: responder.directory + "/kept"))
         }
     }
 
-    @Test func aChunkedBodyOverTheLimitIsRefusedAndItsFileDropped() throws {
-        try withSpoolServer { server, responder in
+    @Test func aChunkedBodyOverTheLimitIsRefusedAndItsFileDropped() async throws {
+        try await withSpoolServer { server, responder in
             let client = try TestHTTPClient(port: server.port)
             defer { client.close() }
             var bytes = Array("PUT /spool/keep HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
@@ -86,7 +86,7 @@ import GalleyTestSupport
             try client.send(bytes)
             #expect(try client.readResponse().status == 413)
             #expect(responder.seen.withLock { $0.isEmpty })
-            #expect(waitUntilNoSpoolFile(responder.directory), "\(spoolFiles(responder.directory))")
+            #expect(await waitUntilNoSpoolFile(responder.directory), "\(spoolFiles(responder.directory))")
         }
     }
 
@@ -97,22 +97,24 @@ import GalleyTestSupport
     }
 
     /// The completion callback runs just after the answer is written: allow it a moment.
-    private func waitUntilNoSpoolFile(_ directory: String, seconds: Int = 5) -> Bool {
+    /// Waits by sleeping the task, not the thread: a blocked thread of the shared pool
+    /// would starve the timing tests that run beside this suite.
+    private func waitUntilNoSpoolFile(_ directory: String, seconds: Int = 5) async -> Bool {
         for _ in 0..<(seconds * 100) {
             if spoolFiles(directory).isEmpty { return true }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return false
     }
 
-    private func withSpoolServer(_ body: (HTTPServer, SpoolResponder) throws -> Void) throws {
+    private func withSpoolServer(_ body: (HTTPServer, SpoolResponder) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("spool")).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let responder = SpoolResponder(directory: directory)
         let server = HTTPServer(configuration: HTTPServerTests.configuration, responder: responder)
         try server.start()
         defer { server.shutdown(deadline: .seconds(2)) }
-        try body(server, responder)
+        try await body(server, responder)
     }
 }
 
