@@ -63,6 +63,12 @@ package final class GatewayResponder: HTTPResponder {
         return GatewayResponder.jsonBodyLimit
     }
 
+    /// Local-storage uploads are streamed to a file in the storage's spool directory.
+    package func spoolDirectory(method: String, path: String) -> String? {
+        guard method == "PUT", path.hasPrefix("/api/v1/storage/"), let storage = services.localStorage else { return nil }
+        return storage.spoolDirectory.path
+    }
+
     package func answersInline(method: String, path: String) -> Bool {
         router.isInline(method: method, path: path)
     }

@@ -20,7 +20,8 @@ enum StorageRoutes {
     static let forbidden = APIError(code: 403000, status: 403, message: "Invalid or expired upload signature")
 
     /// Accepts the upload when the signature covers this key, expiry and `Content-Type`
-    /// and has not expired. The body limit (10 MB) is enforced before this runs.
+    /// and has not expired. The body limit (10 MB) is enforced before this runs, and the
+    /// body arrives streamed to a file, never held in memory.
     @Sendable static func put(_ context: RequestContext) throws -> HTTPResponse {
         guard let storage = context.services.localStorage else { throw APIError.notFound }
         let key = context.parameter("key")
@@ -31,11 +32,19 @@ enum StorageRoutes {
               storage.verifyUpload(key: key, expires: expires, signature: signature, contentType: contentType,
                                    now: context.now)
         else { throw forbidden }
-        try storage.write(key: key, data: request.body)
+        let size: Int
+        if let spooled = request.spooledBody {
+            // Streamed to a file as it arrived (GatewayResponder.spoolDirectory): kept by rename.
+            try storage.keep(spooledPath: spooled.path, as: key)
+            size = spooled.size
+        } else {
+            try storage.write(key: key, data: request.body)
+            size = request.body.count
+        }
         return Envelope.ok(.object(JSONObject([
             ("object_key", .string(key)),
             ("image_url", .string(storage.publicURL(for: key))),
-            ("size", .int(Int64(request.body.count))),
+            ("size", .int(Int64(size))),
         ])))
     }
 

@@ -20,6 +20,8 @@ public struct HTTPRequest: Sendable {
     public var remoteAddress: String
     /// Parts of a `multipart/form-data` body; empty when the body was not multipart or did not parse.
     public var formParts: [HTTPFormPart]
+    /// The body as a file, for routes the responder spools (``body`` is then empty).
+    public var spooledBody: HTTPSpooledBody?
 
     public init(
         method: String,

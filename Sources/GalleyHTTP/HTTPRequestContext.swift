@@ -41,6 +41,8 @@ final class HTTPRequestContext {
     var tooLarge = false
     var isMultipart = false
     var body: [UInt8] = []
+    /// Where the body goes instead of ``body`` when the responder spools this route.
+    var spool: HTTPBodySpool?
     var formParts: [HTTPFormPart] = []
     var formFailed = false
     var postProcessor: OpaquePointer?
@@ -65,10 +67,18 @@ final class HTTPRequestContext {
         if received > bodyLimit {
             tooLarge = true
             body = []
+            spool?.discard()
+            spool = nil
             dropForm()
             return true
         }
-        if isMultipart {
+        if let spool {
+            // A failed write (disk full) drops the file; closing is the only answer left.
+            if !spool.write(data, count: count) {
+                self.spool = nil
+                return false
+            }
+        } else if isMultipart {
             if let postProcessor, MHD_post_process(postProcessor, data, count) == .NO {
                 formFailed = true
                 dropForm()

@@ -22,6 +22,10 @@ public protocol HTTPResponder: Sendable {
     /// An answer (a 401/403) is sent at once and the body is never read; nil reads it.
     /// Runs on libmicrohttpd's thread: headers and CPU only, no I/O.
     func admit(head: HTTPRequest) -> HTTPResponse?
+    /// A directory for routes whose body is written to a temporary file as it arrives
+    /// (``HTTPRequest/spooledBody``) instead of memory; nil buffers it. The file is
+    /// deleted when the request ends unless `respond` renamed it away.
+    func spoolDirectory(method: String, path: String) -> String?
 }
 
 extension HTTPResponder {
@@ -31,6 +35,8 @@ extension HTTPResponder {
     public func answersInline(method: String, path: String) -> Bool { false }
     /// Every request is read.
     public func admit(head: HTTPRequest) -> HTTPResponse? { nil }
+    /// Every body is buffered in memory (up to its limit).
+    public func spoolDirectory(method: String, path: String) -> String? { nil }
     /// A plain 413.
     public func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
         HTTPResponse(status: 413, text: "request body too large\n")

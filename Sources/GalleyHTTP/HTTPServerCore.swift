@@ -90,6 +90,14 @@ final class HTTPServerCore: Sendable {
                     connection, HTTPRequestContext.formBufferSize, galleyFormIterator,
                     Unmanaged.passUnretained(context).toOpaque())
                 if context.postProcessor == nil { context.formFailed = true }
+            } else if let directory = responder.spoolDirectory(method: context.method, path: context.path) {
+                // Streamed to a file as it arrives: memory stays at one chunk whatever the size.
+                guard let spool = HTTPBodySpool.create(in: directory) else {
+                    var refusal = HTTPResponse(status: 503, text: "cannot store the request body now\n")
+                    refusal.headers.append(("Connection", "close"))
+                    return answer(refusal, connection, context)
+                }
+                context.spool = spool
             } else if declared > 0 {
                 context.body.reserveCapacity(declared)
             }
@@ -131,6 +139,9 @@ final class HTTPServerCore: Sendable {
     /// Completion callback: the response was sent or the connection went away.
     func complete(_ context: HTTPRequestContext) {
         inFlight.subtract(1, ordering: .relaxed)
+        // A spooled body the responder did not keep (or a broken upload) goes now.
+        context.spool?.discard()
+        context.spool = nil
         if let hook = onRequestCompleted, context.status != 0, let startedAt = context.startedAt {
             let (seconds, attoseconds) = (ContinuousClock.now - startedAt).components
             hook(context.method, context.path, context.status, Double(seconds) + Double(attoseconds) * 1e-18)
@@ -204,6 +215,7 @@ final class HTTPServerCore: Sendable {
             remoteAddress: HTTPServerCore.remoteAddress(connection)
         )
         if withBody {
+            request.spooledBody = context.spool?.finish()
             request.body = context.body
             request.formParts = context.formParts
             context.body = []

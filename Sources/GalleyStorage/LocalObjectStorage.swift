@@ -115,6 +115,24 @@ public struct LocalObjectStorage: ObjectStorage {
         }
     }
 
+    /// Where the gateway streams upload bodies before they are kept: inside `directory`
+    /// (so a rename moves them), under a name no key can have (segments never start with ".").
+    public var spoolDirectory: URL { directory.appendingPathComponent(".spool", isDirectory: true) }
+
+    /// Keeps an upload the server streamed to `spooledPath` (in ``spoolDirectory``) as
+    /// `key`: rename(2), so readers see the old object or the whole new one.
+    public func keep(spooledPath: String, as key: String) throws {
+        let target = try fileURL(for: key)
+        do {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw StorageError.io("create directory: \(error.localizedDescription)")
+        }
+        if rename(spooledPath, target.path) != 0 {
+            throw StorageError.io("rename: errno \(errno)")
+        }
+    }
+
     /// The object's bytes, or nil when there is none.
     public func read(key: String) throws -> [UInt8]? {
         let url = try fileURL(for: key)

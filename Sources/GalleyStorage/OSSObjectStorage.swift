@@ -7,10 +7,10 @@ import GalleyHTTPClient
 ///
 /// Server uploads (`put`, `copy`) carry `x-oss-object-acl` (the original's
 /// `OSS_OBJECT_ACL`, `public-read` by default) so the public URLs it hands out work.
-/// Clients upload with a presigned `PUT` whose signature covers `Content-Type` and the
-/// ACL header, so both come back in the credentials' `headers` and must be sent as given.
-/// A declared size is checked (1 … 10 MB) but not bound: OSS's V1 signature cannot cover
-/// `Content-Length`; binding it needs a PostObject policy, which the OSS stand-in lacks.
+/// Clients upload with a PostObject form (`POST` to the bucket, the credentials' `fields`
+/// then the file): its signed policy fixes the key, `Content-Type`, the ACL and the size
+/// (exactly the declared size, else 1 byte to 10 MB). A V1 presigned `PUT` could not
+/// bind the size: its string to sign has no line for `Content-Length`.
 public struct OSSObjectStorage: ObjectStorage {
     public let configuration: OSSStorageConfiguration
     let signer: OSSSigner
@@ -49,20 +49,18 @@ public struct OSSObjectStorage: ObjectStorage {
         try ObjectKey.validate(key)
         try StorageArgument.validateContentType(contentType)
         try StorageArgument.validateExpiry(expiresIn)
-        let expires = Int64(now.timeIntervalSince1970.rounded(.down)) + Int64(expiresIn)
-        var headers = ["Content-Type": contentType]
-        if let acl = configuration.objectACL, !acl.isEmpty { headers["x-oss-object-acl"] = acl }
-        let query = try signer.presignedQuery(method: "PUT", bucket: configuration.bucket, key: key,
-                                              headers: headers, expires: expires)
-        let encodedQuery = query.map { "\($0.0)=\(SigV4Signer.uriEncode($0.1, keepSlash: false))" }.joined(separator: "&")
+        let expiresAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down) + Double(expiresIn))
+        let fields = try signer.postPolicyFields(
+            bucket: configuration.bucket, key: key, contentType: contentType, objectACL: configuration.objectACL,
+            lengthRange: size.map { $0...$0 } ?? 1...StorageArgument.maxUploadBytes, expiresAt: expiresAt)
         return UploadCredentials(
             objectKey: key,
             imageURL: publicURL(for: key),
-            method: "PUT",
-            url: objectURL(for: key) + "?" + encodedQuery,
-            headers: headers,
-            fields: [:],
-            expiresAt: Date(timeIntervalSince1970: Double(expires))
+            method: "POST",
+            url: bucketURL,
+            headers: [:],
+            fields: fields,
+            expiresAt: expiresAt
         )
     }
 
@@ -100,6 +98,11 @@ public struct OSSObjectStorage: ObjectStorage {
         let path = SigV4Signer.uriEncode(key, keepSlash: true)
         if isPathStyle { return "\(scheme)://\(endpointHost)/\(configuration.bucket)/\(path)" }
         return "\(scheme)://\(configuration.bucket).\(endpointHost)/\(path)"
+    }
+
+    /// Where PostObject forms go: the bucket itself, addressed like ``objectURL(for:)``.
+    var bucketURL: String {
+        isPathStyle ? "\(scheme)://\(endpointHost)/\(configuration.bucket)" : "\(scheme)://\(configuration.bucket).\(endpointHost)/"
     }
 
     /// A request for `key` with `headers`, a fresh `Date` and its `Authorization`.

@@ -26,8 +26,9 @@ enum RewardWorkerApp {
             throw ProcessFailure.usage(error.description)
         }
         let config = try runtime.businessConfig()
-        // Redis down with SNOWFLAKE_NODE_ID set: the week's reward still runs (see snowflakeIDs).
-        let ids = try runtime.snowflakeIDs(unleasedFallback: true)
+        // Leased like every other process: Redis down at start is exit 69, and cron or
+        // systemd runs it again (minting on an unleased id could collide with a live one).
+        let ids = try runtime.snowflakeIDs()
         let stop = StopFlag()
         switch command {
         case .run(let week, let dryRun, let batchSize):

@@ -92,6 +92,23 @@ import GalleyTestSupport
     }
 }
 
+/// The reward worker leases its Snowflake node id like every other process: with Redis
+/// down at start it exits 69 even when `SNOWFLAKE_NODE_ID` is set, and mints nothing.
+@Suite struct RewardWorkerLeaseTests {
+    @Test func redisDownAtStartIsExit69EvenWithANodeID() async throws {
+        let environment = [
+            "POSTGRES_SERVER": TestEnvironment.postgresHost, "POSTGRES_PORT": String(TestEnvironment.postgresPort),
+            "POSTGRES_USER": TestEnvironment.postgresUser, "POSTGRES_PASSWORD": TestEnvironment.postgresPassword,
+            "POSTGRES_DB": TestEnvironment.postgresDatabase, "MIGRATE_ON_START": "false",
+            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "1", "ENVIRONMENT": "local", "SNOWFLAKE_NODE_ID": "7",
+        ]
+        let run = try await ExecutableProcess.run("RewardWorker", arguments: ["run", "--dry-run"], environment: environment)
+        #expect(run.status == ExitCode.unavailable.rawValue, "\(run.stderr)\n\(run.stdout)")
+        #expect(run.stderr.hasPrefix("RewardWorker: Redis"), "\(run.stderr)")
+        #expect(!run.stdout.contains("without a lease"))
+    }
+}
+
 /// Every long-running process exports the same standard gauges: scraped from a real
 /// gateway, emoji worker, webhook worker and reward scheduler.
 @Suite(.serialized) struct StandardMetricsProcessTests {

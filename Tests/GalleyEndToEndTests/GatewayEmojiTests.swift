@@ -357,6 +357,15 @@ struct GatewayEmojiTests {
         let huge = try await gateway.request("PUT", path, headers: [("Content-Type", "image/png")],
                                              body: [UInt8](repeating: 1, count: 10 * 1024 * 1024 + 1))
         #expect(huge.status == 413 && huge.code == 413000)
+        // A full 10 MB upload is streamed to a file in the storage's spool directory and
+        // renamed into place; nothing is left in the spool afterwards.
+        let full = (0..<(10 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 17) }
+        let fullPut = try await gateway.request("PUT", path, headers: [("Content-Type", "image/png")], body: full)
+        #expect(fullPut.status == 200 && fullPut.data?["size"] == .int(Int64(full.count)), "\(fullPut.text)")
+        #expect(try await gateway.get("/api/v1/storage/\(key)").body == full)
+        let spool = gateway.storageDirectory + "/.spool"
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).isEmpty)
+        #expect(try await gateway.get("/api/v1/storage/.spool/x").status == 404)
 
         let bad = try await gateway.request("POST", "/api/v1/emoji/upload?ext=gif", token: token)
         #expect(bad.status == 422)

@@ -52,18 +52,27 @@ import GalleyTestSupport
         #expect(data["image_url"]?.stringValue == "\(publicBase)/\(key)")
         let upload = try #require(data["upload"])
         let url = try #require(upload["url"]?.stringValue)
-        #expect(url.hasPrefix("\(standIn.endpoint)/\(standIn.bucket)/\(key)?OSSAccessKeyId="))
-        #expect(upload["headers"] == ["Content-Type": "image/png", "x-oss-object-acl": "public-read"])
+        // A PostObject form whose signed policy binds the key, type, ACL and size.
+        #expect(url == "\(standIn.endpoint)/\(standIn.bucket)")
+        #expect(upload["method"]?.stringValue == "POST" && upload["headers"] == .object(JSONObject()))
+        var fields: [String: String] = [:]
+        for entry in upload["fields"]?.objectValue?.entries ?? [] { fields[entry.key] = entry.value.stringValue }
+        #expect(fields["key"] == key && fields["Content-Type"] == "image/png" && fields["x-oss-object-acl"] == "public-read")
 
         let photo: [UInt8] = [0x89, 0x50, 0x4E, 0x47] + (0..<30_000).map { UInt8(($0 * 13) % 256) }
-        var request = URLRequest(url: try #require(URL(string: url)))
-        request.httpMethod = try #require(upload["method"]?.stringValue)
-        for entry in upload["headers"]?.objectValue?.entries ?? [] {
-            request.setValue(entry.value.stringValue, forHTTPHeaderField: entry.key)
+        let postBoundary = "p\(UInt32.random(in: 0...UInt32.max))"
+        var post: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            post += Array("--\(postBoundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
-        request.httpBody = Data(photo)
+        post += Array("--\(postBoundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\n\r\n".utf8)
+        post += photo + Array("\r\n--\(postBoundary)--\r\n".utf8)
+        var request = URLRequest(url: try #require(URL(string: url)))
+        request.httpMethod = "POST"
+        request.setValue("multipart/form-data; boundary=\(postBoundary)", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(post)
         let (body, response) = try await URLSession.shared.data(for: request)
-        #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: body, as: UTF8.self))")
+        #expect((response as? HTTPURLResponse)?.statusCode == 204, "\(String(decoding: body, as: UTF8.self))")
         let uploaded = try #require(try await standIn.objects()[key])
         #expect(uploaded.size == photo.count && uploaded.acl == "public-read" && uploaded.contentType == "image/png")
 

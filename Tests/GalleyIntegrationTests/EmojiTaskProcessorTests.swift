@@ -21,9 +21,11 @@ import GalleyTestSupport
 @Suite(.serialized) final class EmojiTaskProcessorTests: Sendable {
     let pool: PostgresPool
     let fixtures: EmojiFixtures
+    let settings: Settings
     let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 4)
 
     init() throws {
+        settings = try TestEnvironment.tableDefaults()
         pool = try EmojiTestDatabase.get().pool
         fixtures = try EmojiFixtures(pool: pool)
     }
@@ -41,7 +43,7 @@ import GalleyTestSupport
     }
 
     func configuration(worker: String = "worker-a") -> EmojiWorkerConfiguration {
-        var config = EmojiWorkerConfiguration(consumer: "test", workerID: worker)
+        var config = EmojiWorkerConfiguration(settings: settings, consumer: "test", workerID: worker)
         config.resultKeySecret = Self.resultKeySecret
         config.pollInterval = .milliseconds(20)
         config.pollTimeout = .seconds(30)

@@ -15,10 +15,12 @@ import GalleyTestSupport
 @Suite(.serialized) final class ReconcilerTests: Sendable {
     let pool: PostgresPool
     let fixtures: EmojiFixtures
+    let settings: Settings
     let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 4)
     let stream = "test:reconcile:\(UUID().uuidString)"
 
     init() throws {
+        settings = try TestEnvironment.tableDefaults()
         pool = try EmojiTestDatabase.get().pool
         fixtures = try EmojiFixtures(pool: pool)
     }
@@ -39,7 +41,7 @@ import GalleyTestSupport
     }
 
     func consumer(_ provider: ScriptedEmojiProvider) -> StreamConsumer {
-        var config = EmojiWorkerConfiguration(consumer: "alive", workerID: "worker-\(UUID().uuidString.prefix(8))")
+        var config = EmojiWorkerConfiguration(settings: settings, consumer: "alive", workerID: "worker-\(UUID().uuidString.prefix(8))")
         config.pollInterval = .milliseconds(20)
         config.pollTimeout = .seconds(30)
         config.leaseDuration = .seconds(20)

@@ -58,47 +58,80 @@ import GalleyTestSupport
         }
     }
 
-    @Test func presignedPutWorksWithTheGivenHeadersOnly() async throws {
+    /// Posts `fields` then `file` (`curl -F`, as a browser form would) to `url`; (status, body).
+    private func postForm(_ url: String, fields: [String: String], file: [UInt8]) async throws -> (Int, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("oss-post")).path
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["curl", "-s", "-w", "\n%{http_code}"]
+            + fields.sorted { $0.key < $1.key }.flatMap { ["--form-string", "\($0.key)=\($0.value)"] }
+            + ["-F", "file=@\(path)", url]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        let text = try await onThread { () -> String in
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            curl.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// Upload credentials are a PostObject policy the stand-in enforces: key, type and ACL
+    /// as signed, and the size bound (1 byte to 10 MB, or exactly a declared size), so an
+    /// oversized upload is refused by the store itself, not only by the gateway's check.
+    @Test func postPolicyUploadsAreBoundToTheirSize() async throws {
         try await OSSStandIn.with { standIn in
             let storage = try standIn.storage()
             let credentials = try storage.uploadCredentials(key: "uploads/9/p.png", contentType: "image/png", expiresIn: 120, now: Date())
-            #expect(credentials.headers == ["Content-Type": "image/png", "x-oss-object-acl": "public-read"])
-            #expect(credentials.url.contains("OSSAccessKeyId=\(OSSStandIn.accessKeyID)&Expires="))
-            let photo = bytes(40_000, seed: 9)
+            #expect(credentials.method == "POST" && credentials.headers.isEmpty)
+            #expect(credentials.url == "\(standIn.endpoint)/\(standIn.bucket)")
 
-            func send(url: String, headers: [String: String], body: [UInt8]) async throws -> (Int, String) {
-                var request = URLRequest(url: try #require(URL(string: url)))
-                request.httpMethod = credentials.method
-                for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-                request.httpBody = Data(body)
-                let (data, response) = try await URLSession.shared.data(for: request)
-                return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-            }
-
-            // Another content type, a dropped ACL header, another key: each breaks the signature.
-            var wrongType = credentials.headers
-            wrongType["Content-Type"] = "image/jpeg"
-            var noACL = credentials.headers
-            noACL["x-oss-object-acl"] = nil
-            let otherKey = credentials.url.replacingOccurrences(of: "uploads/9/p.png", with: "uploads/8/p.png")
-            for (url, headers) in [(credentials.url, wrongType), (credentials.url, noACL), (otherKey, credentials.headers)] {
-                let (status, body) = try await send(url: url, headers: headers, body: photo)
-                #expect(status == 403 && body.contains("<Code>SignatureDoesNotMatch</Code>"), "\(body)")
-            }
+            // 10 MB and one byte: refused by the policy's content-length-range.
+            let tooLarge = try await postForm(credentials.url, fields: credentials.fields, file: bytes(10 * 1024 * 1024 + 1, seed: 1))
+            #expect(tooLarge.0 == 400 && tooLarge.1.contains("<Code>EntityTooLarge</Code>"), "\(tooLarge)")
             #expect(try await standIn.objects().isEmpty)
 
-            let (status, body) = try await send(url: credentials.url, headers: credentials.headers, body: photo)
-            #expect(status == 200, "\(body)")
+            // Another type, another ACL, another key: each fails a condition of the signed policy.
+            for (name, value) in [("Content-Type", "image/jpeg"), ("x-oss-object-acl", "public-read-write"), ("key", "uploads/8/p.png")] {
+                var fields = credentials.fields
+                fields[name] = value
+                let (status, body) = try await postForm(credentials.url, fields: fields, file: bytes(100, seed: 2))
+                #expect(status == 403 && body.contains("Policy Condition failed"), "\(name): \(body)")
+            }
+            // A policy with a wider range under the old signature: refused.
+            let wide = try storage.uploadCredentials(key: "uploads/9/p.png", contentType: "image/png", size: 5_000, expiresIn: 120, now: Date())
+            var forged = credentials.fields
+            forged["policy"] = wide.fields["policy"]
+            let forgedAnswer = try await postForm(credentials.url, fields: forged, file: bytes(100, seed: 3))
+            #expect(forgedAnswer.0 == 403 && forgedAnswer.1.contains("<Code>SignatureDoesNotMatch</Code>"), "\(forgedAnswer)")
+            #expect(try await standIn.objects().isEmpty)
+
+            let photo = bytes(40_000, seed: 9)
+            let (status, body) = try await postForm(credentials.url, fields: credentials.fields, file: photo)
+            #expect(status == 204, "\(body)")
             let stored = try #require(try await standIn.objects()["uploads/9/p.png"])
             #expect(stored.size == photo.count && stored.acl == "public-read" && stored.contentType == "image/png")
             #expect(try await storage.get(key: "uploads/9/p.png")?.data == photo)
 
+            // A declared size binds exactly: one byte more or less is refused.
+            let exact = try storage.uploadCredentials(key: "uploads/9/e.png", contentType: "image/png", size: 1_000, expiresIn: 120, now: Date())
+            let over = try await postForm(exact.url, fields: exact.fields, file: bytes(1_001, seed: 4))
+            #expect(over.0 == 400 && over.1.contains("EntityTooLarge"), "\(over)")
+            let under = try await postForm(exact.url, fields: exact.fields, file: bytes(999, seed: 4))
+            #expect(under.0 == 400 && under.1.contains("EntityTooSmall"), "\(under)")
+            #expect(try await standIn.objects()["uploads/9/e.png"] == nil)
+            #expect(try await postForm(exact.url, fields: exact.fields, file: bytes(1_000, seed: 4)).0 == 204)
+            #expect(try await standIn.objects()["uploads/9/e.png"]?.size == 1_000)
+
             // Expired: signed two minutes ago for one minute.
             let old = try storage.uploadCredentials(key: "uploads/9/q.png", contentType: "image/png", expiresIn: 60,
                                                     now: Date().addingTimeInterval(-120))
-            let (expiredStatus, expiredBody) = try await send(url: old.url, headers: old.headers, body: photo)
-            #expect(expiredStatus == 403 && expiredBody.contains("<Code>AccessDenied</Code>")
-                && expiredBody.contains("Request has expired"), "\(expiredBody)")
+            let expired = try await postForm(old.url, fields: old.fields, file: photo)
+            #expect(expired.0 == 403 && expired.1.contains("Policy expired"), "\(expired)")
             #expect(try await standIn.objects()["uploads/9/q.png"] == nil)
         }
     }

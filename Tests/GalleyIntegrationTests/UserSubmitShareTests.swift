@@ -4,6 +4,7 @@ import Testing
 @testable import GalleyPostgres
 @testable import GalleyRedis
 @testable import GalleyEmoji
+import GalleyRuntime
 import GalleyTestSupport
 
 /// One user's backlog cannot starve another: with a per-user share of N, user A's 10×N
@@ -12,9 +13,11 @@ import GalleyTestSupport
 @Suite(.serialized) final class UserSubmitShareTests: Sendable {
     let pool: PostgresPool
     let fixtures: EmojiFixtures
+    let settings: Settings
     let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 6)
 
     init() throws {
+        settings = try TestEnvironment.tableDefaults()
         pool = try EmojiTestDatabase.get().pool
         fixtures = try EmojiFixtures(pool: pool)
     }
@@ -42,7 +45,7 @@ import GalleyTestSupport
 
     /// Runs a consumer over `stream` until every task is terminal (or 60 s).
     func run(stream: String, tasks: [Int64], share: Int?, metrics: EmojiWorkerMetrics) async throws {
-        var config = EmojiWorkerConfiguration(consumer: "share-test", workerID: "share-\(stream)")
+        var config = EmojiWorkerConfiguration(settings: settings, consumer: "share-test", workerID: "share-\(stream)")
         config.taskStream = stream
         config.concurrency = 8
         config.pollInterval = .milliseconds(20)

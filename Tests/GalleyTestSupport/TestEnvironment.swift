@@ -1,4 +1,5 @@
 import Foundation
+import GalleyRuntime
 
 /// Where the integration tests find the real Redis and PostgreSQL that
 /// `scripts/stack start` runs (the same variables the fleet reads).
@@ -24,5 +25,13 @@ package enum TestEnvironment {
     /// A name no other test run uses, for streams, keys and databases.
     package static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UInt64(Date().timeIntervalSince1970 * 1000))_\(UInt32.random(in: 0...UInt32.max))"
+    }
+}
+
+extension TestEnvironment {
+    /// `SettingsTable`'s defaults (a local stack's, without a `.env`), for components a
+    /// test builds from settings and then adjusts.
+    package static func tableDefaults() throws -> Settings {
+        try Settings.load(from: ["POSTGRES_SERVER": postgresHost, "POSTGRES_USER": postgresUser], requiring: [])
     }
 }

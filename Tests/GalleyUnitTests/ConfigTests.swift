@@ -76,6 +76,67 @@ import GalleyTestSupport
         #expect(throws: ConfigurationError.self) { try Settings.load(from: env) }
     }
 
+    /// The worker's tunables come from the table only: each equals the table's default, and
+    /// a set variable reaches the worker (no second default in EmojiWorkerConfiguration).
+    @Test func theEmojiWorkersDefaultsAreTheSettingsTables() throws {
+        let config = EmojiWorkerConfiguration(settings: try Settings.load(from: minimal, requiring: []), consumer: "c")
+        func table(_ name: String) -> String { SettingsTable.definition(name)?.defaultValue ?? "none" }
+        #expect(String(config.concurrency) == table("EMOJI_CONCURRENCY"))
+        #expect(String(config.maxDeliveries) == table("EMOJI_MAX_DELIVERIES"))
+        #expect(String(config.submitAttempts) == table("EMOJI_SUBMIT_ATTEMPTS"))
+        #expect(String(config.userShare) == table("DASHSCOPE_USER_SHARE"))
+        #expect(config.claimMinIdle == .seconds(Int64(table("EMOJI_CLAIM_IDLE_SECONDS")) ?? -1))
+        #expect(config.pollInterval == .seconds(Int64(table("EMOJI_POLL_INTERVAL_SECONDS")) ?? -1))
+        #expect(config.pollTimeout == .seconds(Int64(table("EMOJI_POLL_TIMEOUT_SECONDS")) ?? -1))
+        #expect(config.readBlock == .milliseconds(Int64(table("EMOJI_READ_BLOCK_MILLISECONDS")) ?? -1))
+        #expect(config.mockDelay == .seconds(Int64(table("EMOJI_MOCK_DELAY_SECONDS")) ?? -1))
+        #expect(config.shutdownDeadline == .seconds(Int64(table("SHUTDOWN_DEADLINE_SECONDS")) ?? -1))
+        #expect(config.submitRatePerSecond == Double(table("DASHSCOPE_SUBMIT_RATE")))
+        #expect(config.resultPrefix == table("OSS_RESULT_PREFIX"))
+        var env = minimal
+        env["EMOJI_CONCURRENCY"] = "7"
+        env["DASHSCOPE_USER_SHARE"] = "0"
+        let set = EmojiWorkerConfiguration(settings: try Settings.load(from: env, requiring: []))
+        #expect(set.concurrency == 7 && set.userShare == 0)
+    }
+
+    /// Three of the four `OSS_*` (one lost in `.env`) must not quietly mean local files.
+    @Test func aPartlySetOSSGroupIsRefusedOutsideLocalAndWarnedInLocal() throws {
+        var env = minimal
+        env["OSS_ENDPOINT"] = "oss-cn-hangzhou.aliyuncs.com"
+        env["OSS_BUCKET"] = "pickitchen"
+        env["OSS_ACCESS_KEY_ID"] = "LTAI-id"
+        let local = try Settings.load(from: env)
+        #expect(local.storage.backend == .local)
+        let warning = local.warnings.filter { $0.contains("OSS storage is partly configured") }
+        #expect(warning.count == 1 && warning[0].contains("OSS_ACCESS_KEY_SECRET missing"), "\(local.warnings)")
+
+        env["ENVIRONMENT"] = "production"
+        env["SECRET_KEY"] = "a-real-secret-of-at-least-32-bytes-long"
+        env["REVENUECAT_WEBHOOK_SECRET"] = "webhook-secret-of-our-own"
+        do {
+            _ = try Settings.load(from: env)
+            Issue.record("a partly set OSS group started outside local")
+        } catch {
+            #expect(error.setting == "OSS_ACCESS_KEY_SECRET")
+        }
+        // Local files on purpose, or all four set: no refusal, no warning.
+        env["STORAGE_BACKEND"] = "local"
+        #expect(try Settings.load(from: env).warnings.allSatisfy { !$0.contains("OSS") })
+        env["STORAGE_BACKEND"] = nil
+        env["OSS_ACCESS_KEY_SECRET"] = "secret"
+        #expect(try Settings.load(from: env).storage.backend == .oss)
+    }
+
+    /// What the operations guide tells operators to copy must not start a stack in
+    /// `local` (issue 12: `local` relaxes secrets and mocks the provider).
+    @Test func theShippedEnvExampleIsProduction() throws {
+        let path = TestEnvironment.repositoryRoot.appendingPathComponent("deploy/.env.example").path
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let values = lines.filter { $0.hasPrefix("ENVIRONMENT=") }.map { $0.dropFirst("ENVIRONMENT=".count) }
+        #expect(values == ["production"], "\(values)")
+    }
+
     @Test func corsOriginsInBothForms() throws {
         #expect(try Settings.parseCORSOrigins("http://a.test/, https://b.test") == ["http://a.test", "https://b.test"])
         #expect(try Settings.parseCORSOrigins(#"["http://a.test"]"#) == ["http://a.test"])

@@ -55,13 +55,39 @@ import GalleyTestSupport
             accessKeyID: Self.signer.accessKeyID, accessKeySecret: Self.signer.accessKeySecret)
         configuration.objectACL = "public-read"
         let storage = try OSSObjectStorage(configuration: configuration)
-        let credentials = try storage.uploadCredentials(key: "uploads/7/a.jpg", contentType: "image/jpeg", expiresIn: 60,
-                                                        now: Date(timeIntervalSince1970: 1764624847.9))
-        #expect(credentials.url == expected)
-        #expect(credentials.method == "PUT")
-        #expect(credentials.headers == ["Content-Type": "image/jpeg", "x-oss-object-acl": "public-read"])
+        let query = try storage.signer.presignedQuery(
+            method: "PUT", bucket: "pickitchen", key: "uploads/7/a.jpg",
+            headers: ["Content-Type": "image/jpeg", "x-oss-object-acl": "public-read"], expires: 1764624907)
+        let encoded = query.map { "\($0.0)=\(SigV4Signer.uriEncode($0.1, keepSlash: false))" }.joined(separator: "&")
+        #expect(storage.objectURL(for: "uploads/7/a.jpg") + "?" + encoded == expected)
+    }
+
+    /// Upload credentials are a PostObject form whose policy binds key, type, ACL and size:
+    /// exactly the declared size, else 1 byte to 10 MB.
+    @Test(arguments: [(Int?.none, 1, 10 * 1024 * 1024), (Int?.some(1234), 1234, 1234)])
+    func uploadCredentialsAreAPostPolicyBoundToASize(size: Int?, low: Int, high: Int) throws {
+        var configuration = OSSStorageConfiguration(
+            endpoint: try #require(URL(string: "https://oss-cn-hangzhou.aliyuncs.com")), bucket: "pickitchen",
+            accessKeyID: Self.signer.accessKeyID, accessKeySecret: Self.signer.accessKeySecret)
+        configuration.objectACL = "public-read"
+        let storage = try OSSObjectStorage(configuration: configuration)
+        let credentials = try storage.uploadCredentials(key: "uploads/7/a.jpg", contentType: "image/jpeg", size: size,
+                                                        expiresIn: 60, now: Date(timeIntervalSince1970: 1764624847.9))
+        #expect(credentials.method == "POST")
+        #expect(credentials.url == "https://pickitchen.oss-cn-hangzhou.aliyuncs.com/")
+        #expect(credentials.headers.isEmpty)
         #expect(credentials.expiresAt == Date(timeIntervalSince1970: 1764624907))
-        #expect(credentials.fields.isEmpty)
+        let fields = credentials.fields
+        #expect(Set(fields.keys) == ["key", "Content-Type", "x-oss-object-acl", "OSSAccessKeyId", "policy", "Signature"])
+        #expect(fields["key"] == "uploads/7/a.jpg" && fields["OSSAccessKeyId"] == Self.signer.accessKeyID)
+        let policyText = try #require(fields["policy"])
+        let policy = try JSONParser.parse(Array(try #require(Data(base64Encoded: policyText))))
+        #expect(policy["expiration"]?.stringValue == "2025-12-01T21:35:07.000Z")
+        let conditions = policy["conditions"]?.arrayValue ?? []
+        #expect(conditions.contains(.array([.string("content-length-range"), .int(Int64(low)), .int(Int64(high))])))
+        #expect(conditions.contains(.array([.string("eq"), .string("$key"), .string("uploads/7/a.jpg")])))
+        #expect(conditions.contains(.array([.string("eq"), .string("$x-oss-object-acl"), .string("public-read")])))
+        #expect(fields["Signature"] == (try Self.signer.signature(policyText)))
     }
 
     @Test func httpDateIsRFC1123InGMT() {

@@ -8,8 +8,13 @@ would refuse it: 403 with OSS's XML error `SignatureDoesNotMatch`.
 
 Supported: PUT / GET / HEAD object, GET object `?acl`; header signatures
 (`Authorization: OSS <id>:<signature>` + `Date`) and presigned URLs (`OSSAccessKeyId`,
-`Expires`, `Signature`); `x-oss-object-acl` stored per object, anonymous GET/HEAD of
-public-read objects. Buckets are addressed virtual-hosted (`Host: <bucket>.<endpoint>`)
+`Expires`, `Signature`); PostObject (a `multipart/form-data` POST to the bucket) with a
+V1-signed policy whose conditions are enforced (`eq`, `starts-with`, `in`, `not-in`,
+`{"field": value}`, `content-length-range`, expiration); `x-oss-object-acl` stored per
+object, anonymous GET/HEAD of public-read objects.
+
+oss2 has no PostObject code (it never builds a policy), so a policy's signature is
+checked with the rule OSS documents for it: base64 of HMAC-SHA1(secret, policy as sent). Buckets are addressed virtual-hosted (`Host: <bucket>.<endpoint>`)
 or path-style (`/<bucket>/<key>`, what oss2 sends to an IP or `localhost` endpoint).
 
 Stand-in only (no OSS equivalent): `GET /_standin/health`, and `GET /_standin/objects`,
@@ -23,11 +28,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import signal
 import sys
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -95,6 +102,7 @@ class Verifier:
 
     def __init__(self, access_key_id, access_key_secret):
         self.access_key_id = access_key_id
+        self.access_key_secret = access_key_secret
         self.auth = oss2.Auth(access_key_id, access_key_secret)
 
     def expected(self, method, url, headers, params, bucket, key):
@@ -147,6 +155,73 @@ class Verifier:
         return True
 
 
+def parse_form(content_type, body):
+    """(fields before the file, the file part) of a multipart/form-data body, as OSS
+    reads it: fields after `file` are ignored. (None, None) when it does not parse."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not content_type.lower().startswith("multipart/form-data") or not match:
+        return {}, None
+    delimiter = b"--" + match.group(1).encode()
+    fields, file_part = {}, None
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, separator, value = chunk[2:].partition(b"\r\n\r\n")
+        if not separator:
+            return {}, None
+        if value.endswith(b"\r\n"):
+            value = value[:-2]
+        disposition, part_type = "", None
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, text = line.partition(":")
+            if name.strip().lower() == "content-disposition":
+                disposition = text
+            elif name.strip().lower() == "content-type":
+                part_type = text.strip()
+        name = re.search(r'\bname="([^"]*)"', disposition)
+        filename = re.search(r'\bfilename="([^"]*)"', disposition)
+        if name is None:
+            return {}, None
+        if name.group(1).lower() == "file":
+            file_part = {"data": value, "filename": filename.group(1) if filename else "", "content_type": part_type}
+            break
+        fields[name.group(1)] = value.decode("utf-8", "replace")
+    return fields, file_part
+
+
+def check_conditions(conditions, fields, size):
+    """Raises OSSError unless every policy condition holds (field names case-insensitive)."""
+    def failed(text):
+        raise OSSError(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed: " + text)
+
+    for condition in conditions:
+        if isinstance(condition, dict):
+            for name, value in condition.items():
+                if fields.get(name.lower()) != value:
+                    failed('["eq", "$%s", "%s"]' % (name, value))
+        elif isinstance(condition, list) and condition and condition[0] == "content-length-range":
+            low, high = condition[1], condition[2]
+            if size > high:
+                raise OSSError(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
+            if size < low:
+                raise OSSError(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size.")
+        elif isinstance(condition, list) and len(condition) == 3 and str(condition[1]).startswith("$"):
+            mode, name, value = condition[0].lower(), condition[1][1:].lower(), condition[2]
+            given = fields.get(name)
+            holds = {
+                "eq": given == value,
+                "starts-with": given is not None and given.startswith(value),
+                "in": given in (value if isinstance(value, list) else []),
+                "not-in": given not in (value if isinstance(value, list) else []),
+            }.get(mode)
+            if holds is None:
+                raise OSSError(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Simple-Condition.")
+            if not holds:
+                failed(json.dumps(condition))
+        else:
+            raise OSSError(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Simple-Condition.")
+
+
 def error_xml(error, request_id, host):
     extra = "".join("  <%s>%s</%s>\n" % (k, escape(v), k) for k, v in error.extra.items())
     return (
@@ -194,6 +269,8 @@ def make_handler(store, verifier):
                 query = dict(parse_qsl(split.query, keep_blank_values=True))
                 bucket, key = self.locate(host, split.path)
                 headers = oss2.CaseInsensitiveDict(dict(self.headers.items()))
+                if method == "POST" and not key:
+                    return self.post_object(bucket, headers, body, request_id)
                 # The URL oss2 would have built; its V1 signer reads only method,
                 # headers, params, bucket and key, never the URL itself.
                 url = "http://%s%s" % (host, split.path)
@@ -253,6 +330,43 @@ def make_handler(store, verifier):
             content_type = lower.get("content-type") or "application/octet-stream"
             record = store.put(bucket, key, body, content_type, acl)
             self.answer(200, b"", request_id, {"ETag": record["etag"]})
+
+        def post_object(self, bucket, headers, body, request_id):
+            """PostObject: the form's policy is checked, then its conditions, then stored."""
+            fields, file_part = parse_form(headers.get("Content-Type", ""), body)
+            if file_part is None:
+                raise OSSError(400, "InvalidArgument", "The body of your POST request is not well-formed multipart/form-data.")
+            lower = {name.lower(): value for name, value in fields.items()}
+            policy_text = lower.get("policy")
+            if policy_text is None or "ossaccesskeyid" not in lower:
+                raise OSSError(403, "AccessDenied", "You have no right to access this object because of bucket acl.")
+            if lower["ossaccesskeyid"] != verifier.access_key_id:
+                raise OSSError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.")
+            expected = base64.b64encode(hmac.new(verifier.access_key_secret.encode(), policy_text.encode(), hashlib.sha1).digest()).decode()
+            if not hmac.compare_digest(expected.encode(), lower.get("signature", "").encode()):
+                raise OSSError(403, "SignatureDoesNotMatch",
+                               "The request signature we calculated does not match the signature you provided.",
+                               StringToSign=policy_text, OSSAccessKeyId=verifier.access_key_id)
+            try:
+                policy = json.loads(base64.b64decode(policy_text, validate=True))
+                expiration = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+                conditions = policy["conditions"]
+            except (ValueError, KeyError, TypeError):
+                raise OSSError(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+            if expiration.timestamp() < time.time():
+                raise OSSError(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+            key = lower.get("key", "").replace("${filename}", file_part["filename"] or "")
+            lower["bucket"] = bucket
+            check_conditions(conditions, lower, len(file_part["data"]))
+            acl = lower.get("x-oss-object-acl", "default")
+            if acl not in OBJECT_ACLS:
+                raise OSSError(400, "InvalidArgument", "no such object access control exists", ArgumentName="x-oss-object-acl")
+            if not key:
+                raise OSSError(400, "InvalidArgument", "key is not specified.")
+            content_type = lower.get("content-type") or file_part["content_type"] or "application/octet-stream"
+            record = store.put(bucket, key, file_part["data"], content_type, acl)
+            status = lower.get("success_action_status", "204")
+            self.answer(int(status) if status in ("200", "201", "204") else 204, b"", request_id, {"ETag": record["etag"]})
 
         def readable(self, bucket, key, signed):
             record = store.get(bucket, key)

@@ -4,9 +4,9 @@ import GalleyPostgres
 public import GalleyRedis
 public import GalleyRuntime
 
-/// Everything the emoji worker tunes, built once from ``Settings`` plus a few settings
-/// of its own (sub-second claim times for tests, the lease length). Defaults suit
-/// production: 64 tasks in flight, 15 s polls, 10-minute generations.
+/// Everything the emoji worker tunes, built from ``Settings``: every default and range
+/// is `SettingsTable`'s (one source of truth), tests change fields after building it.
+/// The few values here are not settings (the stream names, the backoff).
 public struct EmojiWorkerConfiguration: Sendable {
     /// The contract's stream and group.
     public static let stream = "emoji_tasks"
@@ -17,45 +17,64 @@ public struct EmojiWorkerConfiguration: Sendable {
     /// Who holds a task's database lease: the consumer name plus a per-process token, so
     /// two processes started with the same consumer name never both submit one task.
     public var workerID: String
-    public var concurrency: Int = 64
-    public var maxDeliveries: Int = 5
+    public var concurrency: Int
+    public var maxDeliveries: Int
     /// Entries idle this long belong to a dead consumer. The consumer's heartbeat keeps
     /// live entries fresh, so this only has to exceed a heartbeat, not a generation.
-    public var claimMinIdle: Duration = .seconds(120)
-    public var readBlock: Duration = .seconds(2)
-    public var shutdownDeadline: Duration = .seconds(30)
-    public var pollInterval: Duration = .seconds(15)
+    public var claimMinIdle: Duration
+    public var readBlock: Duration
+    public var shutdownDeadline: Duration
+    public var pollInterval: Duration
     /// Counted from the task's persisted `submitted_at`, so a restart does not reset it.
-    public var pollTimeout: Duration = .seconds(600)
+    public var pollTimeout: Duration
     /// How long a task's database lease lasts without renewal; renewed every third of it.
-    public var leaseDuration: Duration = .seconds(120)
+    public var leaseDuration: Duration
     /// Submit attempts (transient errors only) before the task fails and is refunded.
-    public var submitAttempts: Int = 8
+    public var submitAttempts: Int
     /// Attempts to store a finished video before the entry is left for a later delivery.
     public var storeAttempts: Int = 4
     public var backoff = Backoff()
     /// Provider submissions per second per API key, across the fleet.
-    public var submitRatePerSecond: Double = 1
+    public var submitRatePerSecond: Double
     /// Tasks one user may have submitted and unfinished at the provider (0: no cap).
-    public var userShare: Int = 4
+    public var userShare: Int
     /// How long a task over its user's share waits (without a slot) before it is tried again.
-    public var shareRetry: Duration = .seconds(5)
+    public var shareRetry: Duration
     /// The stream the consumer reads and a deferred task is put back on.
     public var taskStream: String = EmojiWorkerConfiguration.stream
     /// Results go to `<resultPrefix>/<user id>/<task id>_<tag>.mp4`.
-    public var resultPrefix: String = "results"
+    public var resultPrefix: String
     /// Key of the result keys' tag (HMAC of the task id): a public bucket's videos cannot
     /// be found from guessed ids, and a redelivered task still writes the same key.
-    /// Derived from `SECRET_KEY` by ``load(settings:)``; random per process otherwise.
-    public var resultKeySecret: [UInt8] = Crypto.randomBytes(32)
+    /// Derived from `SECRET_KEY` (a local process without one has a random key).
+    public var resultKeySecret: [UInt8]
     /// How long a generation takes with `ALIYUN_EMOJI_MOCK=true`.
-    public var mockDelay: Duration = .seconds(2)
+    public var mockDelay: Duration
     /// The worker's `/metrics` and `/health` port.
-    public var metricsPort: Int = 9101
+    public var metricsPort: Int
 
-    public init(consumer: String, workerID: String? = nil) {
+    /// The worker's settings, all from `settings`; `consumer` defaults to
+    /// `EMOJI_WORKER_CONSUMER` (the host name).
+    public init(settings: Settings, consumer: String? = nil, workerID: String? = nil) {
+        let consumer = consumer ?? settings.workers.emojiConsumer
         self.consumer = consumer
         self.workerID = workerID ?? EmojiWorkerConfiguration.makeWorkerID(consumer: consumer)
+        concurrency = settings.workers.emojiConcurrency
+        maxDeliveries = settings.workers.emojiMaxDeliveries
+        claimMinIdle = settings.workers.emojiClaimIdle
+        leaseDuration = settings.workers.emojiLease
+        readBlock = settings.workers.emojiReadBlock
+        submitAttempts = settings.workers.emojiSubmitAttempts
+        shutdownDeadline = settings.shutdownDeadline
+        pollInterval = settings.dashScope.pollInterval
+        pollTimeout = settings.dashScope.pollTimeout
+        submitRatePerSecond = settings.dashScope.submitRatePerSecond
+        userShare = settings.dashScope.userShare
+        shareRetry = max(.milliseconds(100), min(.seconds(5), settings.dashScope.pollInterval))
+        resultPrefix = settings.storage.resultPrefix
+        resultKeySecret = Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-result-keys")
+        mockDelay = settings.workers.emojiMockDelay
+        metricsPort = settings.workers.metricsPort ?? GalleyExecutable.emojiWorker.defaultMetricsPort ?? 0
     }
 
     /// `<consumer>/<pid>-<random>`: unique per process even when consumer names repeat.
@@ -77,26 +96,8 @@ public struct EmojiWorkerConfiguration: Sendable {
         return config
     }
 
-    /// The worker's settings, all from ``Settings`` (their defaults and ranges live in
-    /// `SettingsTable`, once).
+    /// The worker's settings, all from ``Settings``.
     public static func load(settings: Settings) -> EmojiWorkerConfiguration {
-        var config = EmojiWorkerConfiguration(consumer: settings.workers.emojiConsumer)
-        config.concurrency = settings.workers.emojiConcurrency
-        config.maxDeliveries = settings.workers.emojiMaxDeliveries
-        config.claimMinIdle = settings.workers.emojiClaimIdle
-        config.leaseDuration = settings.workers.emojiLease
-        config.readBlock = settings.workers.emojiReadBlock
-        config.submitAttempts = settings.workers.emojiSubmitAttempts
-        config.shutdownDeadline = settings.shutdownDeadline
-        config.pollInterval = settings.dashScope.pollInterval
-        config.pollTimeout = settings.dashScope.pollTimeout
-        config.submitRatePerSecond = settings.dashScope.submitRatePerSecond
-        config.userShare = settings.dashScope.userShare
-        config.shareRetry = max(.milliseconds(100), min(.seconds(5), settings.dashScope.pollInterval))
-        config.resultPrefix = settings.storage.resultPrefix
-        config.resultKeySecret = Crypto.hmacSHA256(key: Array(settings.auth.secretKey.utf8), data: "galley-result-keys")
-        config.mockDelay = settings.workers.emojiMockDelay
-        config.metricsPort = settings.workers.metricsPort ?? GalleyExecutable.emojiWorker.defaultMetricsPort ?? 9101
-        return config
+        EmojiWorkerConfiguration(settings: settings)
     }
 }

@@ -30,17 +30,15 @@ public final class ProcessRuntime: Sendable {
         self.group = group
     }
 
-    /// The lease taken by ``snowflakeIDs(unleasedFallback:)``, if any.
+    /// The lease taken by ``snowflakeIDs()``, if any.
     public var snowflakeLease: SnowflakeNodeLease? { lease.withLock { $0 } }
 
     /// Leases a Snowflake node id (`SNOWFLAKE_NODE_ID`, or any free one) and answers its
     /// generator. If another process takes the id over, this one exits at once with 75:
     /// minting on would make duplicate ids, and work in flight is transactional or stays
-    /// pending in its stream for another process.
-    /// - Parameter unleasedFallback: when Redis is unreachable and `SNOWFLAKE_NODE_ID` is
-    ///   set, use that id without a lease (with a warning) rather than fail. Only for a
-    ///   one-shot batch whose clash could fail a statement on a primary key, never corrupt.
-    public func snowflakeIDs(unleasedFallback: Bool = false) throws -> SnowflakeGenerator {
+    /// pending in its stream for another process. Redis unreachable is a dependency
+    /// unavailable at start (69) for every process: no id is ever minted without a lease.
+    public func snowflakeIDs() throws -> SnowflakeGenerator {
         let logger = self.logger
         let name = executable.rawValue
         do {
@@ -52,10 +50,6 @@ public final class ProcessRuntime: Sendable {
             }
             lease.withLock { $0 = leased }
             return try leased.makeGenerator()
-        } catch let error as RedisError where unleasedFallback && error.isConnectionError && settings.snowflakeNodeID != nil {
-            let nodeID = settings.snowflakeNodeID ?? 0
-            logger.warning("Redis unreachable: using SNOWFLAKE_NODE_ID without a lease", ["node_id": String(nodeID)])
-            return try SnowflakeGenerator(nodeID: nodeID)
         } catch {
             throw ProcessFailure.classify(error, during: "leasing a Snowflake node id")
         }

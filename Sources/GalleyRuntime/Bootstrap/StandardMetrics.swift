@@ -11,7 +11,7 @@ public enum StandardMetrics {
         "galley_redis_pool_connections", "galley_snowflake_lease_held", "galley_snowflake_node_id",
     ]
 
-    /// `lease` answers the current lease (nil before it is taken or when running unleased).
+    /// `lease` answers the current lease (nil before it is taken).
     public static func register(postgres: PostgresPool, redis: RedisPool, lease: @escaping @Sendable () -> SnowflakeNodeLease?,
                                 registry: MetricsRegistry = .shared) {
         registry.gauge("galley_build_info", help: "Always 1; the labels say what is running.",

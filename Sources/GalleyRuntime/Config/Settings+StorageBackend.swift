@@ -14,4 +14,20 @@ extension Settings.Storage.Backend {
         }
         return ossSettings.allSatisfy { env.string($0) != nil } ? .oss : .local
     }
+
+    /// Some of the four `OSS_*` set but not all, and no `STORAGE_BACKEND`: a typo or a lost
+    /// line in `.env` that would silently store uploads in local files. Refused outside
+    /// `local`; in `local` a warning naming what is missing.
+    static func partialOSSWarnings(_ env: EnvironmentReader, isLocal: Bool) throws(ConfigurationError) -> [String] {
+        guard env.string("STORAGE_BACKEND") == nil else { return [] }
+        let missing = ossSettings.filter { env.string($0) == nil }
+        guard !missing.isEmpty, missing.count < ossSettings.count, let first = missing.first else { return [] }
+        let set = ossSettings.filter { env.string($0) != nil }
+        guard isLocal else {
+            throw .invalid(first, expected: "a value: \(set.joined(separator: ", ")) \(set.count == 1 ? "is" : "are") set and the four OSS_* "
+                + "go together (STORAGE_BACKEND=local keeps local files on purpose)")
+        }
+        return ["OSS storage is partly configured (\(set.joined(separator: ", ")) set, \(missing.joined(separator: ", ")) missing): "
+            + "uploads and results go to local files under STORAGE_LOCAL_DIR, not OSS; set all four or STORAGE_BACKEND=local"]
+    }
 }

@@ -194,6 +194,7 @@ public struct Settings: Sendable {
                 throw .missing(name)
             }
         }
+        let storageWarnings = try Storage.Backend.partialOSSWarnings(env.environment, isLocal: isLocal)
 
         let dashScope = DashScope(
             baseURL: try env.required("DASHSCOPE_BASE_URL"), apiKey: try env.text("DASHSCOPE_API_KEY"),
@@ -249,7 +250,7 @@ public struct Settings: Sendable {
             throw .invalid("LOG_LEVEL", expected: "debug, info, warning or error")
         }
 
-        let warnings = try keys.warnings + exposureWarnings(
+        let warnings = try keys.warnings + storageWarnings + exposureWarnings(
             env.environment, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
             requiringWebhookSecret: requiring.contains(.webhookSecret))
 

@@ -96,7 +96,7 @@ public enum SettingsTable {
 
         // Object storage
         .init("STORAGE_BACKEND", .choice(["local", "s3", "oss"]), computed: "oss when the four OSS_* are set, else local",
-              "Where uploads and results live: a local directory, an S3-compatible bucket or Aliyun OSS.",
+              "Where uploads and results live: a local directory, an S3-compatible bucket or Aliyun OSS. Unset with only some of the four OSS_* set: refused outside local.",
               readBy: gatewayAndEmoji),
         .init("STORAGE_LOCAL_DIR", .text, default: ".local/objects", "Directory of the local backend.", readBy: gatewayAndEmoji),
         .init("OSS_ENDPOINT", .text, "S3/OSS endpoint (https assumed without a scheme).", readBy: gatewayAndEmoji),
