@@ -26,9 +26,12 @@ extension WebhookWorkerApp {
             stream: WeChatPayStreamHandler.stream, group: "webhook_worker", consumer: runtime.settings.workers.webhookConsumer)
         consumer.concurrency = runtime.settings.workers.webhookConcurrency
         consumer.shutdownDeadline = runtime.settings.shutdownDeadline
-        let sweeper = WeChatPaySweeper(applier: applier, client: client, pool: runtime.postgres, metrics: metrics)
+        var sweeper = WeChatPaySweeper(applier: applier, client: client, pool: runtime.postgres, metrics: metrics)
+        // A short WECHATPAY_QUERY_AFTER_SECONDS (tests, demos) is honoured by sweeping as often.
+        sweeper.interval = min(.seconds(30), client.configuration.queryAfter)
+        let sweep = sweeper
         return [
-            ClosureService("WeChat Pay sweep") { await sweeper.run() },
+            ClosureService("WeChat Pay sweep") { await sweep.run() },
             StreamConsumer(configuration: consumer, redis: runtime.redis,
                            handler: WeChatPayStreamHandler(applier: applier, pool: runtime.postgres, metrics: metrics),
                            logger: runtime.logger),

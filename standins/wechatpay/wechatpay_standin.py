@@ -27,8 +27,9 @@ Stand-in only (no auth; loopback tests), all JSON:
        sends held notifications (all when no ids), in the order given or shuffled
   POST /_standin/notify   {"event_type", "resource", "tamper"?: "signature"|"timestamp"|
        "serial"|"ciphertext"|"body"} sends one crafted notification now; answers Galley's status
-  POST /_standin/knobs    {"fail_requests": N, "delay_ms": N}: the next N API requests answer
-       500 SYSTEM_ERROR; every notification waits delay_ms before it is sent
+  POST /_standin/knobs    {"fail_requests": N, "delay_ms": N, "notify_url": URL, "serial_mode": ..}:
+       the next N API requests answer 500 SYSTEM_ERROR; every notification waits delay_ms
+       before it is sent; notifications go to notify_url instead of the one Galley sent
 
 Files (in --dir): merchant_private.pem / merchant_public.pem (made when missing: a demo
 merchant), platform_public.pem, platform_cert.pem, platform.json {public_key_id, cert_serial}.
@@ -83,6 +84,7 @@ class StandIn:
         self.fail_requests = 0
         self.delay_ms = 0
         self.serial_mode = args.serial_mode
+        self.notify_url = None  # overrides the notify_url of prepay/refund requests (a test's gateway port)
         os.makedirs(args.dir, exist_ok=True)
         merchant_path = os.path.join(args.dir, "merchant_private.pem")
         if not os.path.exists(merchant_path):
@@ -175,6 +177,7 @@ class StandIn:
         return notification_id, body, headers
 
     def send(self, url, body, headers):
+        url = self.notify_url or url
         if self.delay_ms:
             time.sleep(self.delay_ms / 1000)
         request = urllib.request.Request(url, data=body.encode(), method="POST",
@@ -334,12 +337,13 @@ class StandIn:
             original = "refund" if str(data.get("event_type", "")).startswith("REFUND") else "transaction"
             notification_id, body, headers = self.notification(data.get("event_type", "TRANSACTION.SUCCESS"), original, resource,
                                                                tamper=data.get("tamper"))
-            status, answer = self.send(data["url"], body, headers)
+            status, answer = self.send(data.get("url", ""), body, headers)
             return 200, {"notification_id": notification_id, "status": status, "answer": answer}
         if path == "/_standin/knobs":
             self.fail_requests = int(data.get("fail_requests", self.fail_requests))
             self.delay_ms = int(data.get("delay_ms", self.delay_ms))
             self.serial_mode = data.get("serial_mode", self.serial_mode)
+            self.notify_url = data.get("notify_url", self.notify_url)
             return 200, {"ok": True}
         return 404, {"error": "no such control"}
 
