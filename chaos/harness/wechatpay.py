@@ -13,7 +13,7 @@ from . import fleet, load, stack
 from .common import check, fresh, log, row, stream_pending, wait_until
 from .pg import ints
 
-STANDIN_PORT = 18493
+STANDIN_PORT = int(os.environ.get("CHAOS_WECHATPAY_PORT", "18493"))
 ORDERS = 300
 USERS = 100
 API_V3_KEY = "chaos-wechatpay-api-v3-key-32byt"
