@@ -28,7 +28,7 @@ func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 /// Every library module: what the test layers and their support library may import.
 let allModules: [Target.Dependency] = [
     "GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime", "GalleyLedger",
-    "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient",
+    "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient", "GalleyPayments",
 ]
 
 let package = Package(
@@ -80,8 +80,11 @@ let package = Package(
                                  "GalleyHTTPClient"]),
         library("GalleyWebhooks", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
         library("GalleyRewards", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
+        // WeChat Pay API v3: the signed client (RSA, AES-GCM from libcrypto) and the orders it pays (docs/payments.md).
+        library("GalleyPayments", ["GalleyCore", "CCrypto", "GalleyHTTPClient", "GalleyPostgres", "GalleyRedis", "GalleyRuntime",
+                                   "GalleyLedger"]),
         library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
-                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks"]),
+                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyPayments"]),
 
         // Stand-ins for paid outside services: tests, demos and benchmarks only, never
         // linked into a production executable.
@@ -93,7 +96,7 @@ let package = Package(
         executable("EmojiWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
                                    "GalleyRuntime", "GalleyLedger", "GalleyEmoji"]),
         executable("WebhookWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
-                                     "GalleyRuntime", "GalleyLedger", "GalleyWebhooks"]),
+                                     "GalleyRuntime", "GalleyLedger", "GalleyWebhooks", "GalleyPayments"]),
         executable("RewardWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
                                     "GalleyRuntime", "GalleyLedger", "GalleyRewards"]),
         executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyTesting"]),

@@ -1,6 +1,7 @@
 import GalleyCore
 import GalleyHTTP
 import GalleyStorage
+import GalleyPayments
 public import GalleyRuntime
 
 /// The gateway process: its command line and the services it runs, on the shared
@@ -29,7 +30,8 @@ public enum GatewayProcess {
             storage = nil
         }
         let services = GatewayServices(settings: settings, postgres: runtime.postgres, redis: runtime.redis, ids: ids,
-                                       config: config, storage: storage, provider: Startup.provider(settings), logger: runtime.logger)
+                                       config: config, storage: storage, provider: Startup.provider(settings), logger: runtime.logger,
+                                       weChatPay: try WeChatPayStartup.client(settings))
         let responder = GatewayResponder(services: services)
         let relay = OutboxRelay(postgres: runtime.postgres, redis: runtime.redis, publisher: services.outbox)
         var running: [any Service] = [OutboxRelayService(relay: relay, publisher: services.outbox)]

@@ -46,6 +46,7 @@ package final class GatewayResponder: HTTPResponder {
         EmojiRoutes.register(in: &router)
         SubscriptionRoutes.register(in: &router)
         OrderRoutes.register(in: &router)
+        WeChatPayRoutes.register(in: &router)
         StorageRoutes.register(in: &router)
         HealthRoutes.register(in: &router)
         DocsRoutes.register(in: &router)

@@ -7,6 +7,7 @@ package import GalleyRuntime
 import GalleyLedger
 package import GalleyEmoji
 import GalleyWebhooks
+package import GalleyPayments
 
 /// The shared things every handler reaches through its ``RequestContext``: pools, ids,
 /// the token signer, business config, storage, the face-detection provider and the
@@ -27,10 +28,12 @@ package final class GatewayServices: Sendable {
     let rateLimiter: RateLimiter
     package let outbox: OutboxPublisher
     let logger: Logger
+    /// Nil when WeChat Pay is not configured: the pay routes answer 500501.
+    let weChatPay: WeChatPayClient?
 
     package init(settings: Settings, postgres: PostgresPool, redis: RedisPool, ids: SnowflakeGenerator,
          config: BusinessConfigStore, storage: (any ObjectStorage)?, provider: any EmojiProvider,
-         logger: Logger = Logger(label: "gateway")) {
+         logger: Logger = Logger(label: "gateway"), weChatPay: WeChatPayClient? = nil) {
         self.settings = settings
         self.postgres = postgres
         self.redis = redis
@@ -44,5 +47,6 @@ package final class GatewayServices: Sendable {
         self.rateLimiter = RateLimiter(redis: redis, logger: logger)
         self.outbox = OutboxPublisher(redis: redis, logger: logger)
         self.logger = logger
+        self.weChatPay = weChatPay
     }
 }

@@ -44,7 +44,7 @@ enum OpenAPIDocument {
         (502202, 502, "DashScope create gave an invalid answer"),
         (502302, 502, "DashScope query gave an invalid answer"),
         (503000, 503, "Service unavailable: postgres / redis / storage (Retry-After)"),
-    ]
+    ] + weChatPayErrorCodes
 
     // MARK: - Schema helpers
 
@@ -361,7 +361,7 @@ enum OpenAPIDocument {
 
     static func build() -> JSONValue {
         var paths = JSONObject()
-        for operation in operations {
+        for operation in operations + weChatPayOperations {
             var entry = JSONObject([
                 ("tags", [.string(operation.tag)]),
                 ("summary", .string(operation.summary)),
@@ -400,7 +400,7 @@ enum OpenAPIDocument {
                     """),
             ]),
             ("servers", [["url": "/"]]),
-            ("tags", .array(["auth", "user", "points", "config", "emoji", "subscription", "order", "storage", "health", "docs"]
+            ("tags", .array(["auth", "user", "points", "config", "emoji", "subscription", "order", "pay", "storage", "health", "docs"]
                 .map { ["name": .string($0)] })),
             ("paths", .object(paths)),
             ("components", [

@@ -16,11 +16,13 @@ enum WebhookWorkerApp {
                   migratesOnStart: false) { arguments in
                 _ = try WebhookWorkerCommand(arguments: ["replay"] + arguments)
             },
+            refundCommand,
         ], defaultCommand: "run"),
         services: services)
 
     static func services(_ runtime: ProcessRuntime) async throws -> [any Service] {
         let settings = runtime.settings
+        if runtime.invocation.command == "refund" { return try refund(runtime) }
         let command = try WebhookWorkerCommand(arguments: runtime.invocation.command == "run"
                                                ? [] : [runtime.invocation.command] + runtime.invocation.arguments)
         let businessConfig = try runtime.businessConfig()
@@ -45,7 +47,7 @@ enum WebhookWorkerApp {
                 stream: "webhook_events", group: "webhook_worker", consumer: settings.workers.webhookConsumer)
             consumer.concurrency = settings.workers.webhookConcurrency
             consumer.shutdownDeadline = settings.shutdownDeadline
-            return [
+            return try [
                 runtime.statusServer(),
                 ClosureService("parked event sweeper") { await sweeper.run() },
                 WebhookReconcileSource.reconciler(pool: runtime.postgres, after: settings.workers.webhookReconcileAfter,
@@ -53,7 +55,7 @@ enum WebhookWorkerApp {
                 StreamConsumer(configuration: consumer, redis: runtime.redis,
                                handler: WebhookStreamHandler(applier: applier, pool: runtime.postgres, metrics: metrics),
                                logger: runtime.logger),
-            ]
+            ] + weChatPayServices(runtime, ids: ids)
         }
     }
 }

@@ -10,10 +10,11 @@ import urllib.request
 
 from . import stack
 
-GATEWAY_PORT = 18480
-FAKE_PORT = 18490
-EMOJI_METRICS_PORT = 18491
-WEBHOOK_METRICS_PORT = 18492
+# Overridable, like the stack's ports, so two checkouts can run chaos at once.
+GATEWAY_PORT = int(os.environ.get("CHAOS_GATEWAY_PORT", "18480"))
+FAKE_PORT = int(os.environ.get("CHAOS_FAKE_PORT", "18490"))
+EMOJI_METRICS_PORT = int(os.environ.get("CHAOS_EMOJI_METRICS_PORT", "18491"))
+WEBHOOK_METRICS_PORT = int(os.environ.get("CHAOS_WEBHOOK_METRICS_PORT", "18492"))
 # Drawn per chaos run: Galley signs with no key written in the repository.
 SECRET_KEY = secrets.token_urlsafe(32)
 WEBHOOK_SECRET = secrets.token_urlsafe(32)

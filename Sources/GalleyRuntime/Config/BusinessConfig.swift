@@ -40,6 +40,7 @@ public struct BusinessConfig: Sendable, Hashable {
         for entry in object["vip_products"]?.objectValue?.entries ?? [] where VipType(rawValue: entry.value.stringValue?.lowercased() ?? "") == nil {
             throw .invalid("CONFIG_PATH", expected: "vip_products.\(entry.key) to be weekly or lifetime")
         }
+        try Self.validatePrices(object)
         self.document = document
     }
 

@@ -140,6 +140,8 @@ public struct Settings: Sendable {
     public var projectName: String
     /// What the settings accept but an operator must hear about, each said once at start.
     public var warnings: [String] = []
+    /// WeChat Pay API v3; nil when not configured (Settings+WeChatPay.swift).
+    public var weChatPay: WeChatPay? = nil
 
     /// Secrets only some processes use: a worker must not refuse to start for want of
     /// the gateway's token key.
@@ -272,7 +274,8 @@ public struct Settings: Sendable {
             migrateOnStart: try env.flag("MIGRATE_ON_START"),
             shutdownDeadline: try env.duration("SHUTDOWN_DEADLINE_SECONDS"),
             projectName: try env.required("PROJECT_NAME"),
-            warnings: warnings
+            warnings: warnings,
+            weChatPay: try weChatPay(env, isLocal: isLocal)
         )
     }
 

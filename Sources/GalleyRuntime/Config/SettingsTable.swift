@@ -158,7 +158,7 @@ public enum SettingsTable {
         .init("WEBHOOK_RECONCILE_AFTER_SECONDS", .seconds(0.1...86_400), default: "120",
               "A stored `received` event this old with no outbox row and no live stream entry is sent again.",
               readBy: webhook),
-    ]
+    ] + weChatPayDefinitions
 
     /// The definition of `name`, if the table has one.
     public static func definition(_ name: String) -> SettingDefinition? { byName[name] }
