@@ -29,6 +29,7 @@ func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 let allModules: [Target.Dependency] = [
     "GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime", "GalleyLedger",
     "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient",
+    "GalleyConsole",
 ]
 
 let package = Package(
@@ -80,8 +81,10 @@ let package = Package(
                                  "GalleyHTTPClient"]),
         library("GalleyWebhooks", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
         library("GalleyRewards", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
+        // The operator console's pages (issue 14): HTML over the admin layer, its CSS and JS embedded.
+        library("GalleyConsole", ["GalleyCore", "GalleyHTTP"], resources: [.embedInCode("Assets")]),
         library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
-                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks"]),
+                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyConsole"]),
 
         // Stand-ins for paid outside services: tests, demos and benchmarks only, never
         // linked into a production executable.
