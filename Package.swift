@@ -28,7 +28,7 @@ func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 /// Every library module: what the test layers and their support library may import.
 let allModules: [Target.Dependency] = [
     "GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime", "GalleyLedger",
-    "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient",
+    "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient", "GalleyAdmin",
     "GalleyConsole",
 ]
 
@@ -41,6 +41,7 @@ let package = Package(
         .executable(name: "WebhookWorker", targets: ["WebhookWorker"]),
         .executable(name: "RewardWorker", targets: ["RewardWorker"]),
         .executable(name: "FakeDashScope", targets: ["FakeDashScope"]),
+        .executable(name: "galleyctl", targets: ["galleyctl"]),
     ],
     targets: [
         // C bindings: the bottom layer.
@@ -81,8 +82,11 @@ let package = Package(
                                  "GalleyHTTPClient"]),
         library("GalleyWebhooks", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
         library("GalleyRewards", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger"]),
-        // The operator console's pages (issue 14): HTML over the admin layer, its CSS and JS embedded.
-        library("GalleyConsole", ["GalleyCore", "GalleyHTTP"], resources: [.embedInCode("Assets")]),
+        // Operator actions for the console and galleyctl (issue 14): one domain API, no HTTP.
+        library("GalleyAdmin", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger",
+                                "GalleyWebhooks", "GalleyRewards"]),
+        // The operator console's pages (issue 14): HTML over GalleyAdmin, its CSS and JS embedded.
+        library("GalleyConsole", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyAdmin"], resources: [.embedInCode("Assets")]),
         library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
                                   "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyConsole"]),
 
@@ -100,6 +104,8 @@ let package = Package(
         executable("RewardWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
                                     "GalleyRuntime", "GalleyLedger", "GalleyRewards"]),
         executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyTesting"]),
+        // The operators' command line over GalleyAdmin (docs/galleyctl.md).
+        executable("galleyctl", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyAdmin"]),
         // bench/httpclient.sh's load generator (libcurl client vs URLSession); not shipped.
         executable("HTTPClientBench", ["GalleyCore", "GalleyHTTPClient"]),
 
@@ -118,7 +124,8 @@ let package = Package(
         // Only this layer runs the executables, so only it depends on them (built before it runs).
         .testTarget(name: "GalleyEndToEndTests",
                     dependencies: allModules + ["GalleyTestSupport",
-                                                "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope"],
+                                                "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope",
+                                                "galleyctl"],
                     path: "Tests/GalleyEndToEndTests", swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,8 @@
 /// `Settings.load` that stores it; the default, range, doc line and readers come from here.
 public enum SettingsTable {
     private static let all: Set<GalleyExecutable> = Set(GalleyExecutable.allCases)
+    /// The processes that serve or run work (galleyctl, one-shot, neither binds nor migrates).
+    private static let fleet: Set<GalleyExecutable> = all.subtracting([.galleyctl])
     private static let gateway: Set<GalleyExecutable> = [.apiGateway]
     private static let emoji: Set<GalleyExecutable> = [.emojiWorker]
     private static let webhook: Set<GalleyExecutable> = [.webhookWorker]
@@ -22,10 +24,10 @@ public enum SettingsTable {
               "Lowest level logged (JSON lines on stdout); any case.", readBy: all),
         .init("CONFIG_PATH", .text, computed: "the built-in business config",
               "Business config JSON (prices, rewards, products); re-read when it changes.",
-              readBy: [.apiGateway, .webhookWorker, .rewardWorker]),
-        .init("MIGRATE_ON_START", .flag, default: "true", "Bring the schema up to date before serving.", readBy: all),
+              readBy: [.apiGateway, .webhookWorker, .rewardWorker, .galleyctl]),
+        .init("MIGRATE_ON_START", .flag, default: "true", "Bring the schema up to date before serving.", readBy: fleet),
         .init("SHUTDOWN_DEADLINE_SECONDS", .wholeSeconds(1...3600), default: "30",
-              "After SIGTERM, how long work in flight may take before the process exits.", readBy: all),
+              "After SIGTERM, how long work in flight may take before the process exits.", readBy: fleet),
         .init("SNOWFLAKE_NODE_ID", .integer(0...1023), computed: "any free id leased in Redis",
               "Preferred Snowflake node id; when another live process holds it, a free one is leased instead.", readBy: all),
 
@@ -55,7 +57,7 @@ public enum SettingsTable {
               "Authorization RevenueCat sends with each webhook.", readBy: gateway),
 
         // HTTP server (gateway) and status server (workers)
-        .init("HOST", .text, default: "0.0.0.0", "Address the HTTP (gateway) or status (workers) server binds.", readBy: all),
+        .init("HOST", .text, default: "0.0.0.0", "Address the HTTP (gateway) or status (workers) server binds.", readBy: fleet),
         .init("PORT", .integer(0...65535), default: "8000",
               "Gateway HTTP port (EmojiWorker: where the gateway serves local objects).", readBy: gatewayAndEmoji),
         .init("METRICS_PORT", .integer(0...65535), computed: "9101 EmojiWorker, 9102 WebhookWorker, 9103 RewardWorker",
@@ -163,7 +165,8 @@ public enum SettingsTable {
         .init("WEBHOOK_WORKER_CONSUMER", .text, computed: "the host name", "Stream consumer name.", readBy: webhook),
         .init("WEBHOOK_WORKER_CONCURRENCY", .integer(1...1000), default: "16", "Events applied at once.", readBy: webhook),
         .init("WEBHOOK_APPLY_SANDBOX", .flag, default: "true",
-              "Apply RevenueCat sandbox events (App Review buys in the sandbox), as the original did.", readBy: webhook),
+              "Apply RevenueCat sandbox events (App Review buys in the sandbox), as the original did.",
+              readBy: [.webhookWorker, .galleyctl]),
         .init("WEBHOOK_RECONCILE_AFTER_SECONDS", .seconds(0.1...86_400), default: "120",
               "A stored `received` event this old with no outbox row and no live stream entry is sent again.",
               readBy: webhook),
