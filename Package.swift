@@ -88,7 +88,7 @@ let package = Package(
         // The operator console's pages (issue 14): HTML over GalleyAdmin, its CSS and JS embedded.
         library("GalleyConsole", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyAdmin"], resources: [.embedInCode("Assets")]),
         library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
-                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyConsole"]),
+                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyAdmin", "GalleyConsole"]),
 
         // Stand-ins for paid outside services: tests, demos and benchmarks only, never
         // linked into a production executable.

@@ -120,8 +120,11 @@ public struct ConsoleResponder: HTTPResponder {
             }
             return Self.redirect(to: location, status: 303)
         case .page(let page):
-            if request.wantsFragment && page.live {
-                return HTTPResponse(status: 200, text: page.content.markup, contentType: "text/html; charset=utf-8")
+            if request.wantsFragment {
+                // The content alone; a page that stopped being live (a task that finished) says so once.
+                var response = HTTPResponse(status: 200, text: page.content.markup, contentType: "text/html; charset=utf-8")
+                if !page.live { response.headers.append(("X-Console-Live", "done")) }
+                return response
             }
             let html = ConsoleLayout.render(page, user: request.user, flash: flash(request.query),
                                             refreshSeconds: configuration.refreshSeconds)

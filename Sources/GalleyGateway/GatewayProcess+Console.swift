@@ -1,7 +1,9 @@
+import Foundation
 import GalleyCore
 import GalleyHTTP
 import GalleyRuntime
 import GalleyConsole
+import GalleyAdmin
 
 /// Where the console is mounted, from `ADMIN_*`: nowhere without a password; beside
 /// the API on `PORT`; on the internal listener when `ADMIN_PORT` equals `INTERNAL_PORT`;
@@ -11,14 +13,16 @@ struct ConsoleWiring {
     let settings: Settings
 
     /// Nil when `ADMIN_PASSWORD` is unset.
-    init?(runtime: ProcessRuntime, services: GatewayServices) {
+    init?(runtime: ProcessRuntime, services: GatewayServices) throws {
         let settings = runtime.settings
         guard let password = settings.console.password else { return nil }
+        let admin = try AdminOperations(runtime: runtime)
         let configuration = ConsoleConfiguration(username: settings.console.username, password: password,
                                                  secretKey: Array(settings.auth.secretKey.utf8))
         let throttle = ConsoleLoginLimits(limiter: services.rateLimiter, limit: settings.console.loginFailuresPerMinute)
-        self.console = ConsoleResponder(configuration: configuration, throttle: throttle,
-                                        clientAddress: { services.clientAddress(of: $0) }, logger: runtime.logger)
+        self.console = ConsoleResponder(configuration: configuration, admin: admin, throttle: throttle,
+                                        clientAddress: { services.clientAddress(of: $0) }, logger: runtime.logger,
+                                        environment: ProcessInfo.processInfo.environment)
         self.settings = settings
     }
 

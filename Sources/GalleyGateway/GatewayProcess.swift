@@ -33,7 +33,7 @@ public enum GatewayProcess {
         let responder = GatewayResponder(services: services)
         let relay = OutboxRelay(postgres: runtime.postgres, redis: runtime.redis, publisher: services.outbox)
         var running: [any Service] = [OutboxRelayService(relay: relay, publisher: services.outbox)]
-        let console = ConsoleWiring(runtime: runtime, services: services)  // nil without ADMIN_PASSWORD
+        let console = try ConsoleWiring(runtime: runtime, services: services)  // nil without ADMIN_PASSWORD
         // INTERNAL_PORT set: /metrics and /ready answer only there, not on the API port (issue 12).
         var apiResponder: any HTTPResponder = responder
         if let internalPort = settings.http.internalPort {

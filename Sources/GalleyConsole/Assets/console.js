@@ -20,16 +20,22 @@
   if (!region) { return; }
   var seconds = parseInt(region.getAttribute("data-live"), 10) || 5;
   var stamp = document.querySelector("[data-live-stamp]");
+  var timer = null;
   function refresh() {
     if (document.hidden) { return; }
+    var finished = false;
     fetch(window.location.href, { headers: { "X-Console-Fragment": "live" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (response) {
+        finished = response.headers.get("X-Console-Live") === "done";
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
       .then(function (html) {
         region.innerHTML = html;
-        if (stamp) { stamp.textContent = "live, updated " + new Date().toLocaleTimeString(); }
+        if (finished) { window.clearInterval(timer); }
+        if (stamp) { stamp.textContent = (finished ? "final, " : "live, ") + "updated " + new Date().toLocaleTimeString(); }
       })
       .catch(function () { if (stamp) { stamp.textContent = "live refresh failed; retrying"; } });
   }
   if (stamp) { stamp.textContent = "live, every " + seconds + " s"; }
-  window.setInterval(refresh, seconds * 1000);
+  timer = window.setInterval(refresh, seconds * 1000);
 })();
