@@ -12,6 +12,7 @@ enum GalleyctlCommand: Sendable {
     case taskShow(Int64)
     case taskSearch(AdminTaskQuery, AdminPageRequest)
     case taskRetry(Int64, confirm: Bool)
+    case taskRequeue(Int64)
     case eventShow(String)
     case eventSearch(AdminEventQuery, AdminPageRequest)
     case eventReplay(String)
@@ -79,6 +80,9 @@ enum GalleyctlCommand: Sendable {
         case ("task", "retry"):
             try args.allow(["--confirm"])
             return .taskRetry(try oneID(rest, "task retry"), confirm: args.has("--confirm"))
+        case ("task", "requeue"):
+            try args.allow([])
+            return .taskRequeue(try oneID(rest, "task requeue"))
         case ("event", "show"), ("event", "replay"):
             try args.allow([])
             guard rest.count == 1, !rest[0].isEmpty else { throw .usage("event \(sub) takes one event id") }

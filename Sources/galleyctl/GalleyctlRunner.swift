@@ -66,6 +66,8 @@ struct GalleyctlRunner {
             return Answer(json: try operations.searchTasks(query, page: page).json)
         case .taskRetry(let id, let confirm):
             return Answer(json: try operations.retryTask(id: id, confirm: confirm, by: actor).json)
+        case .taskRequeue(let id):
+            return Answer(json: try operations.requeueTask(id: id, by: actor).json)
         case .eventShow(let id):
             guard let event = try operations.event(id: id) else { throw AdminError.notFound("event \(id)") }
             return Answer(json: event.json)

@@ -288,6 +288,23 @@ import GalleyTestSupport
         expectAdmin(.conflict) { try self.operations.retryTask(id: retry.newTaskID, confirm: true, by: self.alice) }
     }
 
+    /// A waiting task whose entry was lost goes back on the stream, through the outbox; no points move.
+    @Test func aWaitingTaskIsRequeuedWithoutCharging() throws {
+        try credit(500)
+        let pending = try makeTask(status: "pending")
+        let failed = try makeTask(status: "failed")
+        let balance = try harness.balance(user)
+        #expect(try operations.requeueTask(id: pending, by: alice).id == pending)
+        #expect(try operations.requeueTask(id: pending, by: alice).id == pending)
+        let words = AdminOperationsTests.strings(try redis.withConnection { try $0.command(["XRANGE", "emoji_tasks", "-", "+"]) })
+        #expect(words.filter { $0 == String(pending) }.count == 2)
+        #expect(try count("SELECT count(*)::int FROM outbox") == 0)
+        #expect(try harness.balance(user) == balance)
+        expectAdmin(.conflict) { try self.operations.requeueTask(id: failed, by: self.alice) }
+        expectAdmin(.notFound) { try self.operations.requeueTask(id: 12, by: self.alice) }
+        #expect(try auditCount("task.requeue") == 2)
+    }
+
     // MARK: webhook events
 
     @Test func eventsAreFoundAndReplayedOnce() async throws {
