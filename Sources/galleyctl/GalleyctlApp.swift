@@ -11,7 +11,7 @@ enum GalleyctlApp {
         "event": ["show", "search", "replay"], "user": ["show"], "points": ["adjust"], "reward": ["runs", "start"],
     ]
 
-    static let common = "            every command: --json (print JSON), --operator NAME (audit name; default $USER)"
+    static let common = "            every command: --json (print JSON), --operator NAME (audit name; default $USER), --timing (ms on stderr)"
 
     static let definition = ProcessBootstrap.Definition(
         interface: CommandLineInterface(.galleyctl, commands: [

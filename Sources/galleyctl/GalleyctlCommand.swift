@@ -33,13 +33,15 @@ enum GalleyctlCommand: Sendable {
         let command: GalleyctlCommand
         let json: Bool
         let actor: AdminOperator
+        /// `--timing`: how long the operation took (not the process start), on stderr, for bench/console.sh.
+        let timing: Bool
     }
 
     static func parse(_ name: String, _ words: [String], environment: [String: String]) throws(ProcessFailure) -> Invocation {
         let args = try GalleyctlArguments(words)
         let command = try parse(name, args)
         let actor = AdminOperator(args.value("--operator") ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
-        return Invocation(command: command, json: args.has("--json"), actor: actor)
+        return Invocation(command: command, json: args.has("--json"), actor: actor, timing: args.has("--timing"))
     }
 
     private static func parse(_ name: String, _ args: GalleyctlArguments) throws(ProcessFailure) -> GalleyctlCommand {

@@ -16,7 +16,13 @@ struct GalleyctlRunner {
 
     func run() -> ExitCode {
         do {
+            let started = ContinuousClock.now
             let answer = try execute(invocation.command)
+            if invocation.timing {
+                let elapsed = ContinuousClock.now - started
+                let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                FileHandle.standardError.write(Data("timing: \(String(format: "%.1f", ms)) ms\n".utf8))
+            }
             write(answer)
             return answer.failed ? .failure : .success
         } catch let error as AdminError {
