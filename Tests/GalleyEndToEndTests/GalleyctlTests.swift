@@ -148,6 +148,16 @@ import GalleyTestSupport
         #expect(try await ctl("reward", "start", "--week", "W10").status == ExitCode.usage.rawValue)
     }
 
+    @Test func aBadSettingIsExit78AndVersionAnswers() async throws {
+        var environment = self.environment
+        environment["REDIS_DB"] = "99"
+        let run = try await ExecutableProcess.run("galleyctl", arguments: ["status"], environment: environment)
+        #expect(run.status == ExitCode.configuration.rawValue)
+        #expect(run.stderr == "galleyctl: configuration error: REDIS_DB is invalid: expected an integer from 0 to 15\n")
+        let version = try await ctl("--version")
+        #expect(version.stdout == BuildInfo.versionLine("galleyctl") + "\n")
+    }
+
     @Test func anUnreachableDatabaseIsExit69() async throws {
         var environment = self.environment
         environment["POSTGRES_PORT"] = "1"
