@@ -147,6 +147,37 @@ extension AdminOperations {
         return AdminTaskRetry(originalTaskID: id, newTaskID: newID, pointsCharged: cost, balanceAfter: balanceAfter)
     }
 
+    /// Puts a task that is still `pending` or `processing` back on `emoji_tasks` (its entry
+    /// was lost, e.g. Redis restored from an old copy), through the outbox like the gateway.
+    /// Safe to repeat: workers take a task's lease before working on it, so a second entry
+    /// finds it leased or finished and does nothing; no points move.
+    public func requeueTask(id: Int64, by actor: AdminOperator) throws -> AdminTaskSummary {
+        let outboxID = try ids().next()
+        let (summary, fields) = try postgres.withTransaction { connection -> (AdminTaskSummary, [(String, String)]) in
+            guard let row = try connection.query("""
+                SELECT \(AdminOperations.taskColumns), t.source_image_url, t.detect_result::text AS detect
+                FROM emoji_tasks t WHERE t.id = $1 FOR UPDATE
+                """, [id]).first else { throw AdminError.notFound("task \(id)") }
+            let summary = try AdminOperations.taskSummary(row)
+            guard summary.status == "pending" || summary.status == "processing" else {
+                throw AdminError(.conflict, "task \(id) is \(summary.status); only a waiting task can be re-sent (retry a failed one)")
+            }
+            let fields: [(String, String)] = [
+                ("task_id", String(id)), ("user_id", String(summary.userID)),
+                ("image_url", try row.decode(String.self, "source_image_url")), ("driven_id", summary.drivenID),
+                ("detect_result", try row.decode(String?.self, "detect") ?? "{}"),
+            ]
+            let fieldsJSON = JSONValue.object(JSONObject(fields.map { ($0.0, JSONValue.string($0.1)) }))
+            try connection.execute("INSERT INTO outbox (id, stream, fields, created_at) VALUES ($1, 'emoji_tasks', $2::jsonb, now())",
+                                   [outboxID, fieldsJSON])
+            try recordAudit(actor, action: "task.requeue", target: "task:\(id)", before: summary.json,
+                            after: ["outbox_id": .int(outboxID)], on: connection)
+            return (summary, fields)
+        }
+        publishOutbox(id: outboxID, stream: "emoji_tasks", fields: fields)
+        return summary
+    }
+
     /// Sends an outbox row the way the gateway does (the same `galley:outbox:sent:<id>`
     /// marker, so the gateway's relay never sends it twice), then deletes the row. When
     /// Redis is away the row stays and the relay sends it later.

@@ -7,11 +7,11 @@ import GalleyAdmin
 /// (no logic of its own). One command per process; `--json` prints the answer as JSON.
 enum GalleyctlApp {
     static let subcommands: [String: [String]] = [
-        "dead": ["list", "show", "replay", "delete"], "task": ["show", "search", "retry"],
+        "dead": ["list", "show", "replay", "delete"], "task": ["show", "search", "retry", "requeue"],
         "event": ["show", "search", "replay"], "user": ["show"], "points": ["adjust"], "reward": ["runs", "start"],
     ]
 
-    static let common = "            every command: --json (print JSON), --operator NAME (audit name; default $USER)"
+    static let common = "            every command: --json (print JSON), --operator NAME (audit name; default $USER), --timing (ms on stderr)"
 
     static let definition = ProcessBootstrap.Definition(
         interface: CommandLineInterface(.galleyctl, commands: [
@@ -24,10 +24,11 @@ enum GalleyctlApp {
                 "            delete --stream S ID...                      remove (audited with the payload)",
                 "            S is emoji_tasks or webhook_events",
             ]),
-            command("task", "show|search|retry ...", "find emoji tasks, their timeline; retry a failed one", details: [
+            command("task", "show|search|retry|requeue ...", "find emoji tasks, their timeline; retry a failed one", details: [
                 "            show ID                                      the task, its timeline and ledger rows",
                 "            search --user ID | --device D | --task ID | --provider-task ID [--limit N] [--cursor C]",
                 "            retry ID --confirm                           a NEW task charged now (without --confirm: says the cost)",
+                "            requeue ID                                   re-send a waiting task whose stream entry was lost",
             ]),
             command("event", "show|search|replay ...", "RevenueCat webhook events", details: [
                 "            show EVENT_ID                                the event with its payload",

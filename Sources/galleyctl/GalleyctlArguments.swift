@@ -4,7 +4,7 @@ import GalleyRuntime
 /// options. Unknown options are usage errors; an option's value may start with `-`
 /// (`--amount -500`).
 struct GalleyctlArguments {
-    static let flags: Set<String> = ["--json", "--confirm", "--waiting"]
+    static let flags: Set<String> = ["--json", "--confirm", "--waiting", "--timing"]
     static let options: Set<String> = [
         "--stream", "--limit", "--cursor", "--user", "--device", "--task", "--provider-task", "--event", "--transaction",
         "--status", "--amount", "--reason", "--key", "--week", "--actor", "--action", "--target", "--operator",
@@ -52,7 +52,7 @@ struct GalleyctlArguments {
     }
 
     /// Taken by every command.
-    static let global: Set<String> = ["--json", "--operator"]
+    static let global: Set<String> = ["--json", "--operator", "--timing"]
 
     /// A short printable prefix of what was typed (never a pasted secret in full).
     static func quoted(_ word: String) -> String {

@@ -12,6 +12,7 @@ enum GalleyctlCommand: Sendable {
     case taskShow(Int64)
     case taskSearch(AdminTaskQuery, AdminPageRequest)
     case taskRetry(Int64, confirm: Bool)
+    case taskRequeue(Int64)
     case eventShow(String)
     case eventSearch(AdminEventQuery, AdminPageRequest)
     case eventReplay(String)
@@ -32,13 +33,15 @@ enum GalleyctlCommand: Sendable {
         let command: GalleyctlCommand
         let json: Bool
         let actor: AdminOperator
+        /// `--timing`: how long the operation took (not the process start), on stderr, for bench/console.sh.
+        let timing: Bool
     }
 
     static func parse(_ name: String, _ words: [String], environment: [String: String]) throws(ProcessFailure) -> Invocation {
         let args = try GalleyctlArguments(words)
         let command = try parse(name, args)
         let actor = AdminOperator(args.value("--operator") ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
-        return Invocation(command: command, json: args.has("--json"), actor: actor)
+        return Invocation(command: command, json: args.has("--json"), actor: actor, timing: args.has("--timing"))
     }
 
     private static func parse(_ name: String, _ args: GalleyctlArguments) throws(ProcessFailure) -> GalleyctlCommand {
@@ -79,6 +82,9 @@ enum GalleyctlCommand: Sendable {
         case ("task", "retry"):
             try args.allow(["--confirm"])
             return .taskRetry(try oneID(rest, "task retry"), confirm: args.has("--confirm"))
+        case ("task", "requeue"):
+            try args.allow([])
+            return .taskRequeue(try oneID(rest, "task requeue"))
         case ("event", "show"), ("event", "replay"):
             try args.allow([])
             guard rest.count == 1, !rest[0].isEmpty else { throw .usage("event \(sub) takes one event id") }

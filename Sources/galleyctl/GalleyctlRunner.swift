@@ -16,7 +16,13 @@ struct GalleyctlRunner {
 
     func run() -> ExitCode {
         do {
+            let started = ContinuousClock.now
             let answer = try execute(invocation.command)
+            if invocation.timing {
+                let elapsed = ContinuousClock.now - started
+                let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                FileHandle.standardError.write(Data("timing: \(String(format: "%.1f", ms)) ms\n".utf8))
+            }
             write(answer)
             return answer.failed ? .failure : .success
         } catch let error as AdminError {
@@ -66,6 +72,8 @@ struct GalleyctlRunner {
             return Answer(json: try operations.searchTasks(query, page: page).json)
         case .taskRetry(let id, let confirm):
             return Answer(json: try operations.retryTask(id: id, confirm: confirm, by: actor).json)
+        case .taskRequeue(let id):
+            return Answer(json: try operations.requeueTask(id: id, by: actor).json)
         case .eventShow(let id):
             guard let event = try operations.event(id: id) else { throw AdminError.notFound("event \(id)") }
             return Answer(json: event.json)
