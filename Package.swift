@@ -29,6 +29,7 @@ func executable(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 let allModules: [Target.Dependency] = [
     "GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage", "GalleyRuntime", "GalleyLedger",
     "GalleyEmoji", "GalleyWebhooks", "GalleyRewards", "GalleyGateway", "GalleyTesting", "GalleyHTTPClient", "GalleyPayments",
+    "GalleyAdmin", "GalleyConsole",
 ]
 
 let package = Package(
@@ -40,6 +41,7 @@ let package = Package(
         .executable(name: "WebhookWorker", targets: ["WebhookWorker"]),
         .executable(name: "RewardWorker", targets: ["RewardWorker"]),
         .executable(name: "FakeDashScope", targets: ["FakeDashScope"]),
+        .executable(name: "galleyctl", targets: ["galleyctl"]),
     ],
     targets: [
         // C bindings: the bottom layer.
@@ -83,8 +85,14 @@ let package = Package(
         // WeChat Pay API v3: the signed client (RSA, AES-GCM from libcrypto) and the orders it pays (docs/payments.md).
         library("GalleyPayments", ["GalleyCore", "CCrypto", "GalleyHTTPClient", "GalleyPostgres", "GalleyRedis", "GalleyRuntime",
                                    "GalleyLedger"]),
+        // Operator actions for the console and galleyctl (issue 14): one domain API, no HTTP.
+        library("GalleyAdmin", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyLedger",
+                                "GalleyWebhooks", "GalleyRewards"]),
+        // The operator console's pages (issue 14): HTML over GalleyAdmin, its CSS and JS embedded.
+        library("GalleyConsole", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyAdmin"], resources: [.embedInCode("Assets")]),
         library("GalleyGateway", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP", "GalleyStorage",
-                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyPayments"]),
+                                  "GalleyRuntime", "GalleyLedger", "GalleyEmoji", "GalleyWebhooks", "GalleyPayments",
+                                  "GalleyAdmin", "GalleyConsole"]),
 
         // Stand-ins for paid outside services: tests, demos and benchmarks only, never
         // linked into a production executable.
@@ -100,6 +108,8 @@ let package = Package(
         executable("RewardWorker", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyHTTP",
                                     "GalleyRuntime", "GalleyLedger", "GalleyRewards"]),
         executable("FakeDashScope", ["GalleyCore", "GalleyHTTP", "GalleyRuntime", "GalleyTesting"]),
+        // The operators' command line over GalleyAdmin (docs/galleyctl.md).
+        executable("galleyctl", ["GalleyCore", "GalleyPostgres", "GalleyRedis", "GalleyRuntime", "GalleyAdmin"]),
         // bench/httpclient.sh's load generator (libcurl client vs URLSession); not shipped.
         executable("HTTPClientBench", ["GalleyCore", "GalleyHTTPClient"]),
 
@@ -118,7 +128,8 @@ let package = Package(
         // Only this layer runs the executables, so only it depends on them (built before it runs).
         .testTarget(name: "GalleyEndToEndTests",
                     dependencies: allModules + ["GalleyTestSupport",
-                                                "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope"],
+                                                "APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope",
+                                                "galleyctl"],
                     path: "Tests/GalleyEndToEndTests", swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -35,6 +35,7 @@ public enum GatewayProcess {
         let responder = GatewayResponder(services: services)
         let relay = OutboxRelay(postgres: runtime.postgres, redis: runtime.redis, publisher: services.outbox)
         var running: [any Service] = [OutboxRelayService(relay: relay, publisher: services.outbox)]
+        let console = try ConsoleWiring(runtime: runtime, services: services)  // nil without ADMIN_PASSWORD
         // INTERNAL_PORT set: /metrics and /ready answer only there, not on the API port (issue 12).
         var apiResponder: any HTTPResponder = responder
         if let internalPort = settings.http.internalPort {
@@ -43,7 +44,9 @@ public enum GatewayProcess {
             configuration.port = internalPort
             configuration.threads = 1
             configuration.handlerThreads = 2
-            let internalServer = HTTPServer(configuration: configuration, responder: FilteredResponder.internal(responder))
+            let internalResponder = FilteredResponder.internal(responder)
+            let internalServer = HTTPServer(configuration: configuration,
+                                            responder: console?.onInternal(internalResponder) ?? internalResponder)
             apiResponder = FilteredResponder.api(responder)
             let logger = runtime.logger
             running.append(HTTPServerService("internal endpoints (INTERNAL_PORT)", server: internalServer,
@@ -52,6 +55,10 @@ public enum GatewayProcess {
                     "host": settings.http.internalHost, "port": String(server.port),
                 ])
             })
+        }
+        if let console {
+            apiResponder = console.onAPI(apiResponder)
+            if let listener = console.ownListener(logger: runtime.logger) { running.append(listener) }
         }
         let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: apiResponder)
         running.append(HTTPServerService("http server (PORT)", server: server, drainDeadline: settings.shutdownDeadline) { server in

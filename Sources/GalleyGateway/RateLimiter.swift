@@ -28,6 +28,8 @@ struct RateLimiter: Sendable {
         case detect
         /// `/emoji/upload` credentials of one user: each lets a client write to the bucket.
         case upload
+        /// Failed operator console logins from one client address (issue 14).
+        case adminLogin = "admin_login"
     }
 
     let redis: RedisPool
@@ -62,6 +64,20 @@ struct RateLimiter: Sendable {
             }
             throw .tooManyRequests(retryAfter: Int((window + 1) * 60 - seconds))
         }
+    }
+}
+
+extension RateLimiter {
+    /// Seconds left in the window when `who` is at or over `limit` for `kind`; nil when it
+    /// is under, the limit is off, or Redis cannot say (fail open, as ``check``). Counts nothing.
+    func retryAfter(_ kind: Kind, who: String, limit: Int, now: Date) -> Int? {
+        guard limit > 0 else { return nil }
+        let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        let window = seconds / 60
+        let key = "galley:ratelimit:\(kind.rawValue):\(who):\(window)"
+        guard let reply = try? redis.withConnection({ try $0.command(["GET", .string(key)]) }),
+              let count = reply.stringValue.flatMap({ Int64($0) }), count >= Int64(limit) else { return nil }
+        return Int((window + 1) * 60 - seconds)
     }
 }
 

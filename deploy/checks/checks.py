@@ -27,7 +27,7 @@ K8S_VERSIONS = ["1.28.0", "1.37.0"]
 
 # Streams and groups of the contract (shared/contract/API.md, "Queues").
 STREAM_GROUPS = {"emoji_tasks": "emoji_worker", "webhook_events": "webhook_worker"}
-EXECUTABLES = ["APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope"]
+EXECUTABLES = ["APIGateway", "EmojiWorker", "WebhookWorker", "RewardWorker", "FakeDashScope", "galleyctl"]
 
 # Used when the contract file is not beside the repository (it is in CI).
 BUILTIN_CONTRACT_VARS = """POSTGRES_SERVER POSTGRES_PORT POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB

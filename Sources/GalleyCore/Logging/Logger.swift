@@ -30,6 +30,14 @@ public struct Logger: Sendable {
 
     private static let threshold = Atomic<Int>(Level.info.rawValue)
     private static let output = Mutex<Void>(())
+    private static let descriptor = Atomic<Int32>(STDOUT_FILENO)
+
+    /// Where log lines go: stdout (the fleet's services), or stderr for a command whose
+    /// stdout is its answer (galleyctl's `--json`).
+    public static var outputDescriptor: Int32 {
+        get { descriptor.load(ordering: .relaxed) }
+        set { descriptor.store(newValue, ordering: .relaxed) }
+    }
 
     /// The least severe level written, process-wide (from `LOG_LEVEL` at start).
     public static var minimumLevel: Level {
@@ -76,11 +84,12 @@ public struct Logger: Sendable {
             JSONWriter.writeString(value, into: &line)
         }
         line.append(contentsOf: "}\n".utf8)
+        let fd = Logger.descriptor.load(ordering: .relaxed)
         Logger.output.withLock { _ in
             line.withUnsafeBufferPointer { buffer in
                 var offset = 0
                 while offset < buffer.count {
-                    let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                     if written <= 0 { if errno == EINTR { continue } else { return } }
                     offset += written
                 }

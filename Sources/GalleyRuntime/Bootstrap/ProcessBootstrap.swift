@@ -16,11 +16,14 @@ public enum ProcessBootstrap {
         public let interface: CommandLineInterface
         public let requiring: Set<Settings.Secret>
         public let services: @Sendable (ProcessRuntime) async throws -> [any Service]
+        /// A command whose stdout is its answer (galleyctl): log lines go to stderr, warnings and worse only.
+        public let logsToStandardError: Bool
 
-        public init(interface: CommandLineInterface, requiring: Set<Settings.Secret> = [],
+        public init(interface: CommandLineInterface, requiring: Set<Settings.Secret> = [], logsToStandardError: Bool = false,
                     services: @escaping @Sendable (ProcessRuntime) async throws -> [any Service]) {
             self.interface = interface
             self.requiring = requiring
+            self.logsToStandardError = logsToStandardError
             self.services = services
         }
     }
@@ -65,10 +68,14 @@ public enum ProcessBootstrap {
             return .configuration
         }
         Logger.minimumLevel = settings.logLevel
+        if definition.logsToStandardError {
+            Logger.outputDescriptor = STDERR_FILENO
+            Logger.minimumLevel = max(settings.logLevel, .warning)
+        }
         let logger = Logger(label: name)
 
-        // The reward worker is a batch job beside the serving fleet: two sessions each.
-        let small = interface.executable == .rewardWorker
+        // The reward worker and galleyctl are one-shot beside the serving fleet: two sessions each.
+        let small = interface.executable == .rewardWorker || interface.executable == .galleyctl
         let postgres = PostgresPool(configuration: settings.postgresConfiguration(applicationName: interface.executable.applicationName),
                                     size: small ? 2 : settings.database.poolSize, logger: Logger(label: "postgres"))
         let redis = RedisPool(configuration: settings.redisConfiguration, size: small ? 2 : settings.redis.poolSize,

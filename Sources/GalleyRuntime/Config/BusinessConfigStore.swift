@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 public import GalleyCore
 import GalleyPostgres
@@ -21,6 +21,7 @@ public final class BusinessConfigStore: Sendable {
         var lastCheck: ContinuousClock.Instant
         var content: [UInt8]
         var lastError: String?
+        var loadedAt = Date()
     }
 
     /// The original's path of the file, relative to the working directory.
@@ -75,6 +76,12 @@ public final class BusinessConfigStore: Sendable {
         return state.withLock { $0.lastError }
     }
 
+    /// When the config in force was read: at start, or when a changed file was last taken.
+    public var loadedAt: Date {
+        if let path, isDue() { reload(path) }
+        return state.withLock { $0.loadedAt }
+    }
+
     /// Claims the next check (one caller per interval does the read).
     private func isDue() -> Bool {
         let now = ContinuousClock.now
@@ -97,6 +104,7 @@ public final class BusinessConfigStore: Sendable {
                 $0.config = config
                 $0.content = content
                 $0.lastError = nil
+                $0.loadedAt = Date()
             }
             logger.info("business config reloaded", ["path": path])
         } catch {

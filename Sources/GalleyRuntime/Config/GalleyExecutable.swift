@@ -5,6 +5,8 @@ public enum GalleyExecutable: String, Sendable, Hashable, CaseIterable, Comparab
     case emojiWorker = "EmojiWorker"
     case webhookWorker = "WebhookWorker"
     case rewardWorker = "RewardWorker"
+    /// The operators' command line (one-shot commands, no server).
+    case galleyctl = "galleyctl"
 
     /// `application_name` of its PostgreSQL sessions (what `pg_stat_activity` shows).
     public var applicationName: String {
@@ -13,6 +15,7 @@ public enum GalleyExecutable: String, Sendable, Hashable, CaseIterable, Comparab
         case .emojiWorker: "galley-emoji-worker"
         case .webhookWorker: "galley-webhook-worker"
         case .rewardWorker: "galley-reward-worker"
+        case .galleyctl: "galleyctl"
         }
     }
 
@@ -24,6 +27,7 @@ public enum GalleyExecutable: String, Sendable, Hashable, CaseIterable, Comparab
         case .emojiWorker: 9101
         case .webhookWorker: 9102
         case .rewardWorker: 9103
+        case .galleyctl: nil
         }
     }
 

@@ -130,6 +130,8 @@ public struct Settings: Sendable {
     public var dashScope: DashScope
     public var http: HTTP
     public var rateLimits: RateLimits
+    /// `ADMIN_*`: the operator console (Settings+Console).
+    public var console: Console
     public var workers: Workers
     public var corsOrigins: [String]
     public var configPath: String?
@@ -267,6 +269,7 @@ public struct Settings: Sendable {
             dashScope: dashScope,
             http: http,
             rateLimits: rateLimits,
+            console: try Self.loadConsole(env, http: http),
             workers: workers,
             corsOrigins: try parseCORSOrigins(try env.text("BACKEND_CORS_ORIGINS")),
             configPath: try env.text("CONFIG_PATH"),

@@ -2,6 +2,8 @@
 /// `Settings.load` that stores it; the default, range, doc line and readers come from here.
 public enum SettingsTable {
     private static let all: Set<GalleyExecutable> = Set(GalleyExecutable.allCases)
+    /// The processes that serve or run work (galleyctl, one-shot, neither binds nor migrates).
+    private static let fleet: Set<GalleyExecutable> = all.subtracting([.galleyctl])
     private static let gateway: Set<GalleyExecutable> = [.apiGateway]
     private static let emoji: Set<GalleyExecutable> = [.emojiWorker]
     private static let webhook: Set<GalleyExecutable> = [.webhookWorker]
@@ -22,10 +24,10 @@ public enum SettingsTable {
               "Lowest level logged (JSON lines on stdout); any case.", readBy: all),
         .init("CONFIG_PATH", .text, computed: "the built-in business config",
               "Business config JSON (prices, rewards, products); re-read when it changes.",
-              readBy: [.apiGateway, .webhookWorker, .rewardWorker]),
-        .init("MIGRATE_ON_START", .flag, default: "true", "Bring the schema up to date before serving.", readBy: all),
+              readBy: [.apiGateway, .webhookWorker, .rewardWorker, .galleyctl]),
+        .init("MIGRATE_ON_START", .flag, default: "true", "Bring the schema up to date before serving.", readBy: fleet),
         .init("SHUTDOWN_DEADLINE_SECONDS", .wholeSeconds(1...3600), default: "30",
-              "After SIGTERM, how long work in flight may take before the process exits.", readBy: all),
+              "After SIGTERM, how long work in flight may take before the process exits.", readBy: fleet),
         .init("SNOWFLAKE_NODE_ID", .integer(0...1023), computed: "any free id leased in Redis",
               "Preferred Snowflake node id; when another live process holds it, a free one is leased instead.", readBy: all),
 
@@ -58,7 +60,7 @@ public enum SettingsTable {
               "Authorization RevenueCat sends with each webhook.", readBy: gateway),
 
         // HTTP server (gateway) and status server (workers)
-        .init("HOST", .text, default: "0.0.0.0", "Address the HTTP (gateway) or status (workers) server binds.", readBy: all),
+        .init("HOST", .text, default: "0.0.0.0", "Address the HTTP (gateway) or status (workers) server binds.", readBy: fleet),
         .init("PORT", .integer(0...65535), default: "8000",
               "Gateway HTTP port (EmojiWorker: where the gateway serves local objects).", readBy: gatewayAndEmoji),
         .init("METRICS_PORT", .integer(0...65535), computed: "9101 EmojiWorker, 9102 WebhookWorker, 9103 RewardWorker",
@@ -77,6 +79,15 @@ public enum SettingsTable {
         .init("INTERNAL_HOST", .text, computed: "HOST", "Address of the internal listener (INTERNAL_PORT).", readBy: gateway),
         .init("INTERNAL_PORT", .integer(0...65535), computed: "unset: /metrics and /ready on PORT",
               "When set, the gateway serves /metrics and /ready here only, not on PORT.", readBy: gateway),
+        .init("ADMIN_PASSWORD", .secret, computed: "unset: no console",
+              "When set, the gateway serves the operator console under /admin/ (HTTP Basic, user ADMIN_USERNAME).",
+              readBy: gateway),
+        .init("ADMIN_USERNAME", .text, default: "admin", "The operator console's user name.", readBy: gateway),
+        .init("ADMIN_HOST", .text, computed: "INTERNAL_HOST when ADMIN_PORT equals INTERNAL_PORT, else HOST",
+              "Address of the console's own listener (ADMIN_PORT).", readBy: gateway),
+        .init("ADMIN_PORT", .integer(0...65535), computed: "unset: /admin/ on PORT",
+              "When set, the console answers here only, not on PORT; equal to INTERNAL_PORT, it shares that listener.",
+              readBy: gateway),
         .init("FORWARDED_ALLOW_IPS", .text, default: "127.0.0.1",
               "Peers whose X-Forwarded-For names the client (uvicorn's): addresses or CIDR, comma-separated, `*` for any.",
               readBy: gateway),
@@ -93,6 +104,9 @@ public enum SettingsTable {
               "Face detections per minute per user: /emoji/detect and creates without boxes (0: no limit).", readBy: gateway),
         .init("RATE_LIMIT_UPLOAD_PER_MINUTE", .integer(0...1_000_000), default: "60",
               "/emoji/upload credentials per minute per user (0: no limit).", readBy: gateway),
+        .init("RATE_LIMIT_ADMIN_LOGIN_FAILURES_PER_MINUTE", .integer(0...1_000_000), default: "10",
+              "Failed console logins per minute from one client address; past it every attempt waits for the next minute (0: no limit).",
+              readBy: gateway),
 
         // Object storage
         .init("STORAGE_BACKEND", .choice(["local", "s3", "oss"]), computed: "oss when the four OSS_* are set, else local",
@@ -154,7 +168,8 @@ public enum SettingsTable {
         .init("WEBHOOK_WORKER_CONSUMER", .text, computed: "the host name", "Stream consumer name.", readBy: webhook),
         .init("WEBHOOK_WORKER_CONCURRENCY", .integer(1...1000), default: "16", "Events applied at once.", readBy: webhook),
         .init("WEBHOOK_APPLY_SANDBOX", .flag, default: "true",
-              "Apply RevenueCat sandbox events (App Review buys in the sandbox), as the original did.", readBy: webhook),
+              "Apply RevenueCat sandbox events (App Review buys in the sandbox), as the original did.",
+              readBy: [.webhookWorker, .galleyctl]),
         .init("WEBHOOK_RECONCILE_AFTER_SECONDS", .seconds(0.1...86_400), default: "120",
               "A stored `received` event this old with no outbox row and no live stream entry is sent again.",
               readBy: webhook),

@@ -28,6 +28,8 @@ public enum Migrations {
         Migration(version: 17, name: "event_environment", bytes: PackageResources._017_event_environment_sql),
         Migration(version: 18, name: "reward_week_unique", bytes: PackageResources._018_reward_week_unique_sql),
         Migration(version: 19, name: "reconciler_pending", bytes: PackageResources._019_reconciler_pending_sql),
+        Migration(version: 20, name: "admin_audit", bytes: PackageResources._020_admin_audit_sql),
+        Migration(version: 21, name: "admin_search", bytes: PackageResources._021_admin_search_sql),
         Migration(version: 25, name: "wechatpay", bytes: PackageResources._025_wechatpay_sql),
     ]
 }
