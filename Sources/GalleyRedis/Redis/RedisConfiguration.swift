@@ -13,6 +13,9 @@ public struct RedisConfiguration: Sendable {
     public var connectTimeoutSeconds: Double
     /// The socket read/write timeout for every command; blocking reads raise it for their call.
     public var commandTimeoutSeconds: Double
+    /// When set, `host` and `port` are ignored: every connect asks this resolver (Sentinel)
+    /// for the master. Shared by every copy of the configuration, so one pool resolves once.
+    public var sentinel: RedisEndpointResolver?
 
     public init(
         host: String = "127.0.0.1",
@@ -20,7 +23,8 @@ public struct RedisConfiguration: Sendable {
         password: String? = nil,
         database: Int = 0,
         connectTimeoutSeconds: Double = 2,
-        commandTimeoutSeconds: Double = 5
+        commandTimeoutSeconds: Double = 5,
+        sentinel: RedisEndpointResolver? = nil
     ) {
         self.host = host
         self.port = port
@@ -28,5 +32,6 @@ public struct RedisConfiguration: Sendable {
         self.database = database
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.commandTimeoutSeconds = commandTimeoutSeconds
+        self.sentinel = sentinel
     }
 }

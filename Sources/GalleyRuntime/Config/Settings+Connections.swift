@@ -15,7 +15,9 @@ extension Settings {
         )
     }
 
+    /// With `REDIS_SENTINELS`, each call makes a resolver of its own: give one pool one call.
     public var redisConfiguration: RedisConfiguration {
-        RedisConfiguration(host: redis.host, port: redis.port, password: redis.password, database: redis.database)
+        RedisConfiguration(host: redis.host, port: redis.port, password: redis.password, database: redis.database,
+                           sentinel: redis.sentinel.map { RedisEndpointResolver(configuration: $0) })
     }
 }

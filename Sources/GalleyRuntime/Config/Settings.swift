@@ -1,7 +1,7 @@
 import Foundation
 public import GalleyCore
 import GalleyPostgres
-import GalleyRedis
+public import GalleyRedis
 import GalleyHTTP
 import GalleyStorage
 
@@ -27,6 +27,8 @@ public struct Settings: Sendable {
         public var password: String?
         public var database: Int
         public var poolSize: Int
+        /// `REDIS_SENTINELS` and friends; nil: the fixed `host` and `port`.
+        public var sentinel: RedisSentinelConfiguration? = nil
     }
 
     public struct Auth: Sendable {
@@ -164,9 +166,10 @@ public struct Settings: Sendable {
             password: try env.text("POSTGRES_PASSWORD", computed: ""), database: try env.text("POSTGRES_DB", computed: ""),
             poolSize: try env.int("DB_POOL_SIZE"))
 
-        let redis = Redis(
+        var redis = Redis(
             host: try env.required("REDIS_HOST"), port: try env.int("REDIS_PORT"), password: try env.text("REDIS_PASSWORD"),
             database: try env.int("REDIS_DB"), poolSize: try env.int("REDIS_POOL_SIZE"))
+        redis.sentinel = try sentinelConfiguration(env)
 
         let keys = try signingKeys(env.environment, isLocal: isLocal, required: requiring.contains(.signingKey))
         let auth = Auth(secretKey: keys.current, previousSecretKeys: keys.previous,
