@@ -10,10 +10,12 @@ import urllib.request
 
 from . import stack
 
-GATEWAY_PORT = 18480
-FAKE_PORT = 18490
-EMOJI_METRICS_PORT = 18491
-WEBHOOK_METRICS_PORT = 18492
+# CHAOS_HTTP_PORT moves all four (base, base+10..12), so two checkouts can run chaos at once.
+_HTTP = int(os.environ.get("CHAOS_HTTP_PORT", "18480"))
+GATEWAY_PORT = _HTTP
+FAKE_PORT = _HTTP + 10
+EMOJI_METRICS_PORT = _HTTP + 11
+WEBHOOK_METRICS_PORT = _HTTP + 12
 # Drawn per chaos run: Galley signs with no key written in the repository.
 SECRET_KEY = secrets.token_urlsafe(32)
 WEBHOOK_SECRET = secrets.token_urlsafe(32)
