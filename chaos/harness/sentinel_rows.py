@@ -237,7 +237,8 @@ def scenario_k(bin_dir):
 def scenario_l(bin_dir):
     total = int(os.environ.get("CHAOS_L_TASKS", "10000"))
     kills_wanted = 10
-    fl = fresh("l", bin_dir, EMOJI_CONCURRENCY=400, EMOJI_POLL_INTERVAL_SECONDS=0.5)
+    concurrency = int(os.environ.get("CHAOS_L_CONCURRENCY", "400"))
+    fl = fresh("l", bin_dir, EMOJI_CONCURRENCY=concurrency, EMOJI_POLL_INTERVAL_SECONDS=0.5)
     try:
         fl.start_fake(latency=0.3, failure_rate=0.05)
         fl.start_gateway()
@@ -281,7 +282,7 @@ def scenario_l(bin_dir):
         results = check(fl.db, accepted_tasks=tally.accepted)
         notes = (f"{len(kills)} kills (tasks in the process at each: {', '.join(str(i) for i, _ in kills)}); "
                  f"{len(tally.accepted)} tasks accepted in {create_seconds:.0f}s, all ended {elapsed:.0f}s after the first "
-                 f"create; EMOJI_CONCURRENCY 400, fake latency 0.3 s, failure rate 5%; provider submits "
+                 f"create; EMOJI_CONCURRENCY {concurrency}, fake latency 0.3 s, failure rate 5%; provider submits "
                  f"{stats.get('submits_total')} for {stats.get('distinct_images')} images, {len(dups)} submitted twice; "
                  f"answers {tally.statuses()}")
         if not drained:
