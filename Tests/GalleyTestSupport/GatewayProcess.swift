@@ -110,6 +110,8 @@ package final class GatewayProcess: Sendable {
             "HTTP_THREADS": "2", "DB_POOL_SIZE": "20", "SHUTDOWN_DEADLINE_SECONDS": "10",
         ]
         for (name, value) in defaults { environment[name] = value }
+        // A dedicated redis-server of the test's own is not behind the Sentinels.
+        if options.redisPort != TestEnvironment.redisPort { environment["REDIS_SENTINELS"] = nil }
         for name in ["SNOWFLAKE_NODE_ID", "CONFIG_PATH", "OSS_PUBLIC_BASE_URL", "BACKEND_CORS_ORIGINS",
                      "REVENUECAT_WEBHOOK_SECRET", "REDIS_PASSWORD"] {
             environment[name] = nil

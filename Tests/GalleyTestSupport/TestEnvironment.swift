@@ -12,8 +12,10 @@ package enum TestEnvironment {
     package static var postgresPassword: String { env["POSTGRES_PASSWORD"] ?? "" }
     package static var postgresDatabase: String { env["POSTGRES_DB"] ?? "galley" }
 
-    package static var redisHost: String { env["REDIS_HOST"] ?? "127.0.0.1" }
-    package static var redisPort: Int { env["REDIS_PORT"].flatMap(Int.init) ?? 56379 }
+    /// With `REDIS_SENTINELS` set (`eval "$(scripts/sentinel env)"`), the master the
+    /// Sentinels name now; a test that must follow a failover uses `.testStack()`.
+    package static var redisHost: String { sentinelMaster?.host ?? env["REDIS_HOST"] ?? "127.0.0.1" }
+    package static var redisPort: Int { sentinelMaster?.port ?? env["REDIS_PORT"].flatMap(Int.init) ?? 56379 }
 
     /// The repository root, for tests that read files of the project or start its executables.
     package static var repositoryRoot: URL {

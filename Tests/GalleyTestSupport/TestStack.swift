@@ -16,10 +16,12 @@ extension PostgresConfiguration {
 }
 
 extension RedisConfiguration {
-    /// The test stack's Redis (see TestEnvironment).
+    /// The test stack's Redis (see TestEnvironment); through its Sentinels when they are set.
     package static func testStack(database: Int = 0, commandTimeoutSeconds: Double = 5) -> RedisConfiguration {
-        RedisConfiguration(
-            host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, database: database,
-            commandTimeoutSeconds: commandTimeoutSeconds)
+        let sentinel = TestEnvironment.redisSentinel
+        return RedisConfiguration(
+            host: sentinel == nil ? TestEnvironment.redisHost : "127.0.0.1",
+            port: sentinel == nil ? TestEnvironment.redisPort : 6379, database: database,
+            commandTimeoutSeconds: commandTimeoutSeconds, sentinel: sentinel.map { RedisEndpointResolver(configuration: $0) })
     }
 }

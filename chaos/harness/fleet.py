@@ -10,11 +10,13 @@ import urllib.request
 
 from . import stack
 
-# Overridable, like the stack's ports, so two checkouts can run chaos at once.
-GATEWAY_PORT = int(os.environ.get("CHAOS_GATEWAY_PORT", "18480"))
-FAKE_PORT = int(os.environ.get("CHAOS_FAKE_PORT", "18490"))
-EMOJI_METRICS_PORT = int(os.environ.get("CHAOS_EMOJI_METRICS_PORT", "18491"))
-WEBHOOK_METRICS_PORT = int(os.environ.get("CHAOS_WEBHOOK_METRICS_PORT", "18492"))
+# CHAOS_HTTP_PORT moves all four (base, base+10..12), and each can be moved alone, so two
+# checkouts can run chaos at once.
+_HTTP = int(os.environ.get("CHAOS_HTTP_PORT", "18480"))
+GATEWAY_PORT = int(os.environ.get("CHAOS_GATEWAY_PORT", str(_HTTP)))
+FAKE_PORT = int(os.environ.get("CHAOS_FAKE_PORT", str(_HTTP + 10)))
+EMOJI_METRICS_PORT = int(os.environ.get("CHAOS_EMOJI_METRICS_PORT", str(_HTTP + 11)))
+WEBHOOK_METRICS_PORT = int(os.environ.get("CHAOS_WEBHOOK_METRICS_PORT", str(_HTTP + 12)))
 # Drawn per chaos run: Galley signs with no key written in the repository.
 SECRET_KEY = secrets.token_urlsafe(32)
 WEBHOOK_SECRET = secrets.token_urlsafe(32)

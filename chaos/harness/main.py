@@ -8,19 +8,24 @@ import sys
 import time
 import traceback
 
-from . import fleet, fuzz, hostile, lost_writes, malformed, report, scenarios, selftest, stack, wechatpay
+from . import fleet, fuzz, hostile, lost_writes, malformed, report, scenarios, selftest, sentinel_rows, stack, wechatpay
 from .common import log
 
 SCENARIOS = {
     "a": scenarios.scenario_a, "b": scenarios.scenario_b, "c": scenarios.scenario_c, "d": scenarios.scenario_d,
     "e": scenarios.scenario_e, "f": scenarios.scenario_f, "g": malformed.scenario_g,
-    "h": hostile.scenario_h, "i": lost_writes.scenario_i, "j": wechatpay.scenario_j,
+    "h": hostile.scenario_h, "i": lost_writes.scenario_i,
+    "j": sentinel_rows.scenario_j, "k": sentinel_rows.scenario_k, "l": sentinel_rows.scenario_l,
+    "m": wechatpay.scenario_m,
 }
 TITLES = {"a": "EmojiWorker SIGKILL x3 mid-flight", "b": "WebhookWorker SIGKILL x3 mid-flight",
           "c": "Redis SIGKILL + restart during creates", "d": "PostgreSQL restart during creates and a reward run",
           "e": "Same webhooks x3, shuffled, concurrent", "f": "Reward run started 4x at once", "g": "Malformed HTTP flood",
           "h": "Hostile client", "i": "Acknowledged writes lost (Redis restored from an older AOF)",
-          "j": "WebhookWorker SIGKILL x3 applying WeChat Pay notifications"}
+          "j": "Sentinel failover x2 during creates, generations and webhooks",
+          "k": "Acknowledged writes lost (lagging replica promoted by Sentinel)",
+          "l": "EmojiWorker SIGKILL x10 during 10 000 tasks",
+          "m": "WebhookWorker SIGKILL x3 applying WeChat Pay notifications"}
 
 
 def _terminate(signum, _frame):
@@ -30,7 +35,7 @@ def _terminate(signum, _frame):
 def main(argv):
     parser = argparse.ArgumentParser(prog="chaos/run")
     parser.add_argument("--bin", required=True)
-    parser.add_argument("--only", help="comma-separated scenarios (a–j, fuzz); the report is written only for a full run")
+    parser.add_argument("--only", help="comma-separated scenarios (a–m, fuzz); the report is written only for a full run")
     parser.add_argument("--no-fuzz", action="store_true")
     parser.add_argument("--keep", action="store_true", help="leave the chaos stack running afterwards")
     args = parser.parse_args(argv)
@@ -79,6 +84,7 @@ def main(argv):
     finally:
         fleet.stop_all()
         if not args.keep:
+            sentinel_rows.stop_topology()
             stack.stop()
     finished = datetime.datetime.now(datetime.timezone.utc)
     with open(os.path.join(stack.STATE, "results.json"), "w") as f:

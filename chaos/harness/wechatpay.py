@@ -46,7 +46,7 @@ def _config(path):
         json.dump(document, f)
 
 
-def scenario_j(bin_dir):
+def scenario_m(bin_dir):
     directory = os.path.join(stack.STATE, "wechatpay")
     os.makedirs(directory, exist_ok=True)
     config = os.path.join(stack.STATE, "wechatpay-config.json")
@@ -63,7 +63,7 @@ def scenario_j(bin_dir):
     # The stand-in first: it writes the merchant and platform keys the settings name.
     standin = _start_standin(directory, stack.STATE)
     try:
-        fl = fresh("j", bin_dir, **env)
+        fl = fresh("m", bin_dir, **env)
     except Exception:
         standin.terminate()
         raise
@@ -149,7 +149,7 @@ def scenario_j(bin_dir):
                  f"prepay/create answers {tally.statuses()}")
         if not drained:
             notes += "; DRAIN TIMED OUT"
-        return row("j", "WebhookWorker SIGKILL x3 applying WeChat Pay notifications", len(delivered), len(orders), results,
+        return row("m", "WebhookWorker SIGKILL x3 applying WeChat Pay notifications", len(delivered), len(orders), results,
                    lost_extra=not_paid + uncredited, doubled_extra=credits + wrong_balance, notes=notes,
                    ok_extra=drained and len(orders) == ORDERS)
     finally:

@@ -35,6 +35,9 @@ public final class SnowflakeNodeLease: Sendable {
         var lost = false
     }
 
+    /// Through Sentinel: whether the `SET NX` that took the id reached a replica.
+    private let acquiredReplicated: Bool
+
     public let nodeID: Int
     /// The value stored under the key: identifies this process instance (host, pid, random).
     public let token: String
@@ -49,8 +52,9 @@ public final class SnowflakeNodeLease: Sendable {
 
     private init(
         nodeID: Int, token: String, ttlMilliseconds: Int, pool: RedisPool, logger: Logger,
-        onLost: @escaping @Sendable (Int) -> Void
+        acquiredReplicated: Bool = true, onLost: @escaping @Sendable (Int) -> Void
     ) {
+        self.acquiredReplicated = acquiredReplicated
         self.nodeID = nodeID
         self.token = token
         self.ttlMilliseconds = ttlMilliseconds
@@ -99,7 +103,7 @@ public final class SnowflakeNodeLease: Sendable {
         guard ttlMilliseconds >= 3 else { throw RedisError.invalidArgument("lease TTL too short") }
         if let preferred, !SnowflakeGenerator.nodeIDRange.contains(preferred) { throw SnowflakeError.invalidNodeID }
         let token = makeToken()
-        let leased: Int = try pool.withConnection { connection in
+        func claimFree(_ connection: RedisConnection) throws -> Int {
             func claim(_ candidate: Int) throws -> Bool {
                 try connection.set(key(for: candidate), .string(token), expireMilliseconds: ttlMilliseconds, onlyIfAbsent: true)
             }
@@ -116,9 +120,13 @@ public final class SnowflakeNodeLease: Sendable {
             }
             throw SnowflakeError.noFreeNodeID
         }
+        let (leased, replicated): (Int, Bool) = try pool.withConnection { connection in
+            let leased = try claimFree(connection)
+            return (leased, pool.configuration.sentinel == nil ? true : SnowflakeNodeLease.replicated(connection))
+        }
         let lease = SnowflakeNodeLease(
             nodeID: leased, token: token, ttlMilliseconds: ttlMilliseconds, pool: pool, logger: logger,
-            onLost: onLost)
+            acquiredReplicated: replicated, onLost: onLost)
         lease.startRenewing()
         logger.info("leased snowflake node id", ["node_id": String(leased)])
         return lease
@@ -165,28 +173,52 @@ public final class SnowflakeNodeLease: Sendable {
     }
 
     private func renewLoop() {
-        let interval = DispatchTimeInterval.milliseconds(max(1, ttlMilliseconds / 3))
-        while wake.wait(timeout: .now() + interval) == .timedOut {
+        let renewEvery = Duration.milliseconds(max(1, ttlMilliseconds / 3))
+        let tick = DispatchTimeInterval.milliseconds(max(1, min(500, ttlMilliseconds / 6)))
+        let resolver = pool.configuration.sentinel
+        var confirmedAt = ContinuousClock.now  // acquire confirmed it (or will within a tick)
+        var confirmedEpoch = resolver?.epoch ?? 0
+        var needsConfirm = resolver != nil && !acquiredReplicated
+        while wake.wait(timeout: .now() + tick) == .timedOut {
             if status.withLock({ $0.released }) { return }
+            let now = ContinuousClock.now
+            // Through Sentinel, a new master may lack this key; verify on it at once.
+            let moved = resolver.map { $0.epoch != confirmedEpoch } ?? false
+            guard needsConfirm || moved || now - confirmedAt >= renewEvery else { continue }
+            let sentAt = ContinuousClock.now
+            let epochBefore = resolver?.epoch ?? 0
             let outcome: Int64?
+            let replicated: Bool
             do {
-                outcome = try pool.withConnection { connection in
-                    try connection.eval(
+                (outcome, replicated) = try pool.withConnection { connection in
+                    let result = try connection.eval(
                         SnowflakeNodeLease.renewScript, keys: [key],
                         args: [.string(token), .integer(Int64(ttlMilliseconds))]
                     ).integerValue
+                    return (result, resolver == nil ? true : SnowflakeNodeLease.replicated(connection))
                 }
             } catch {
-                // Redis is away; keep trying. If it stays away past the TTL the key is gone
-                // and the script sets it again when Redis is back (unless someone took it).
+                // Redis is away; retry every tick. A single Redis cannot hand the key to
+                // anyone while it is down, and the script sets it again when Redis is back
+                // (unless someone took it). Through Sentinel see the deadline below.
                 logger.warning("could not renew snowflake node id", ["node_id": String(nodeID), "error": "\(error)"])
+                needsConfirm = true
+                if deadlinePassed(resolver: resolver, confirmedAt: confirmedAt) { return }
                 continue
             }
             switch outcome {
-            case 1:
-                continue
-            case 2:
-                logger.warning("snowflake node id lease had vanished; set it again", ["node_id": String(nodeID)])
+            case 1, 2:
+                if outcome == 2 {
+                    logger.warning("snowflake node id lease had vanished; set it again", ["node_id": String(nodeID)])
+                }
+                if replicated {
+                    confirmedAt = sentAt
+                    confirmedEpoch = epochBefore
+                    needsConfirm = false
+                } else {
+                    needsConfirm = true
+                    if deadlinePassed(resolver: resolver, confirmedAt: confirmedAt) { return }
+                }
             default:
                 status.withLock { $0.lost = true }
                 logger.error("snowflake node id is now held by another process", ["node_id": String(nodeID)])
@@ -194,6 +226,19 @@ public final class SnowflakeNodeLease: Sendable {
                 return
             }
         }
+    }
+
+    /// Through Sentinel, a lease not confirmed on a replica for a whole TTL may have expired
+    /// on the master a failover promotes, and another process could take the id: stop
+    /// minting (the owner exits, as for a takeover) before that can happen.
+    private func deadlinePassed(resolver: RedisEndpointResolver?, confirmedAt: ContinuousClock.Instant) -> Bool {
+        guard resolver != nil else { return false }
+        let margin = Duration.milliseconds(max(1, min(1000, ttlMilliseconds / 10)))
+        guard ContinuousClock.now - confirmedAt >= .milliseconds(ttlMilliseconds) - margin else { return false }
+        status.withLock { $0.lost = true }
+        logger.error("snowflake node id lease not confirmed within its TTL; giving it up", ["node_id": String(nodeID)])
+        onLost(nodeID)
+        return true
     }
 
     private static func makeToken() -> String {

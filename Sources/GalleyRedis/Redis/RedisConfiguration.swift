@@ -16,6 +16,9 @@ public struct RedisConfiguration: Sendable {
     /// `REDIS_CLUSTER_NODES`: seeds of a Redis Cluster. When set, keyed commands go to the
     /// node serving their slot, keyless ones to any live node; `host`/`port` are unused.
     public var clusterNodes: [RedisClusterNode] = []
+    /// When set, `host` and `port` are ignored: every connect asks this resolver (Sentinel)
+    /// for the master. Shared by every copy of the configuration, so one pool resolves once.
+    public var sentinel: RedisEndpointResolver?
 
     public init(
         host: String = "127.0.0.1",
@@ -23,7 +26,8 @@ public struct RedisConfiguration: Sendable {
         password: String? = nil,
         database: Int = 0,
         connectTimeoutSeconds: Double = 2,
-        commandTimeoutSeconds: Double = 5
+        commandTimeoutSeconds: Double = 5,
+        sentinel: RedisEndpointResolver? = nil
     ) {
         self.host = host
         self.port = port
@@ -31,5 +35,6 @@ public struct RedisConfiguration: Sendable {
         self.database = database
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.commandTimeoutSeconds = commandTimeoutSeconds
+        self.sentinel = sentinel
     }
 }

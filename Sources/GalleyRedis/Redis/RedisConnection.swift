@@ -44,7 +44,9 @@ public final class RedisConnection {
         }
         guard let reply else { throw markBroken() }
         defer { freeReplyObject(reply) }
-        return RedisConnection.value(of: reply.assumingMemoryBound(to: redisReply.self))
+        let value = RedisConnection.value(of: reply.assumingMemoryBound(to: redisReply.self))
+        if let moved = masterMoved(value) { throw moved }
+        return value
     }
 
     /// Variadic form of ``command(_:)-([RedisArgument])``: `command("GET", key)`.
@@ -82,6 +84,7 @@ public final class RedisConnection {
             replies.append(RedisConnection.value(of: reply.assumingMemoryBound(to: redisReply.self)))
             freeReplyObject(reply)
         }
+        if let moved = replies.lazy.compactMap({ self.masterMoved($0) }).first { throw moved }
         return replies
     }
 
@@ -111,14 +114,16 @@ public final class RedisConnection {
     }
 
     /// Marks the connection unusable and returns the error to throw.
-    private func markBroken() -> RedisError {
+    func markBroken() -> RedisError {
         handle.isBroken = true
+        forgetMaster()
         return RedisError.connectionLost(handle.errorText)
     }
 
     // MARK: - Connecting
 
     static func connect(_ configuration: RedisConfiguration) throws -> RedisContextHandle {
+        if let resolver = configuration.sentinel { return try connect(configuration, through: resolver) }
         guard (1...65535).contains(configuration.port) else { throw RedisError.invalidArgument("port out of range") }
         guard configuration.connectTimeoutSeconds > 0, configuration.commandTimeoutSeconds > 0 else {
             throw RedisError.invalidArgument("timeouts must be positive")

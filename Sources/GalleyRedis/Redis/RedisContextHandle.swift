@@ -13,6 +13,8 @@ final class RedisContextHandle: @unchecked Sendable {
     var isBroken = false
     /// The socket timeout currently set on the context.
     var timeoutSeconds: Double
+    /// The master this connection reached through Sentinel; nil for a fixed address.
+    var sentinelMaster: RedisSentinelConfiguration.Address?
 
     init(context: UnsafeMutablePointer<redisContext>, timeoutSeconds: Double) {
         self.context = context

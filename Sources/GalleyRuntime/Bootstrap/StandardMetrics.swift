@@ -34,5 +34,6 @@ public enum StandardMetrics {
         registry.gauge("galley_snowflake_node_id", help: "The Snowflake node id in use (-1: none yet).") {
             Double(lease()?.nodeID ?? -1)
         }
+        registerSentinel(redis: redis, registry: registry)
     }
 }

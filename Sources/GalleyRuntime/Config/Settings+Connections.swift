@@ -16,10 +16,12 @@ extension Settings {
     }
 
     /// With `REDIS_CLUSTER_NODES`, the seeds replace `REDIS_HOST`/`REDIS_PORT` (the first
-    /// stands in for them where one address is printed).
+    /// stands in for them where one address is printed). With `REDIS_SENTINELS`, each call
+    /// makes a resolver of its own: give one pool one call.
     public var redisConfiguration: RedisConfiguration {
         var configuration = RedisConfiguration(
-            host: redis.host, port: redis.port, password: redis.password, database: redis.database)
+            host: redis.host, port: redis.port, password: redis.password, database: redis.database,
+            sentinel: redis.sentinel.map { RedisEndpointResolver(configuration: $0) })
         configuration.clusterNodes = redis.clusterNodes.compactMap { RedisClusterNode(parsing: $0) }
         if let first = configuration.clusterNodes.first {
             configuration.host = first.host

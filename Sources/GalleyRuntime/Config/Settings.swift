@@ -1,7 +1,7 @@
 import Foundation
 public import GalleyCore
 import GalleyPostgres
-import GalleyRedis
+public import GalleyRedis
 import GalleyHTTP
 import GalleyStorage
 
@@ -29,6 +29,8 @@ public struct Settings: Sendable {
         public var poolSize: Int
         /// `REDIS_CLUSTER_NODES` as `host:port` items; empty for one Redis.
         public var clusterNodes: [String] = []
+        /// `REDIS_SENTINELS` and friends; nil: the fixed `host` and `port`.
+        public var sentinel: RedisSentinelConfiguration? = nil
     }
 
     public struct Auth: Sendable {
@@ -174,6 +176,7 @@ public struct Settings: Sendable {
             host: try env.required("REDIS_HOST"), port: try env.int("REDIS_PORT"), password: try env.text("REDIS_PASSWORD"),
             database: try env.int("REDIS_DB"), poolSize: try env.int("REDIS_POOL_SIZE"))
         redis.clusterNodes = try redisClusterNodes(env, database: redis.database)
+        redis.sentinel = try sentinelConfiguration(env)
 
         let keys = try signingKeys(env.environment, isLocal: isLocal, required: requiring.contains(.signingKey))
         let auth = Auth(secretKey: keys.current, previousSecretKeys: keys.previous,

@@ -48,6 +48,13 @@ public enum SettingsTable {
               readBy: all),
         .init("REDIS_POOL_SIZE", .integer(1...500), default: "16",
               "Redis connections per process (RewardWorker uses 2).", readBy: [.apiGateway, .emojiWorker, .webhookWorker]),
+        .init("REDIS_SENTINELS", .text, computed: "none: REDIS_HOST and REDIS_PORT",
+              "Sentinels as `host:port,host:port`; when set, every connection goes to the master they name (REDIS_HOST/PORT unused).",
+              readBy: all),
+        .init("REDIS_SENTINEL_MASTER", .text, default: "mymaster", "The master's name in the Sentinels' configuration.",
+              readBy: all),
+        .init("REDIS_SENTINEL_PASSWORD", .secret, "Password the Sentinels require (AUTH), if any; REDIS_PASSWORD is the data nodes'.",
+              readBy: all),
 
         // Secrets and tokens
         .init("SECRET_KEY", .secret, computed: "a random key per process when ENVIRONMENT=local",
