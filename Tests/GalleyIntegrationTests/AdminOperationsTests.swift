@@ -234,7 +234,7 @@ import GalleyTestSupport
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<10 {
                 group.addTask {
-                    (try? await onThread { try operations.adjustPoints(userID: user, amount: -100, reason: "debit \(index)", by: AdminOperator("t")) }) != nil
+                    (try? await adminTestThread { try operations.adjustPoints(userID: user, amount: -100, reason: "debit \(index)", by: AdminOperator("t")) }) != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -416,7 +416,7 @@ import GalleyTestSupport
 }
 
 /// Runs blocking work on a thread of its own, as the console's handler threads do.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+func adminTestThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
