@@ -11,7 +11,8 @@ import GalleyTestSupport
 
 /// Every operator action against the real PostgreSQL and Redis: the stores the console and
 /// galleyctl share. Redis database 11 holds the real stream names (`emoji_tasks`,
-/// `webhook_events`) for this suite alone; it is emptied before each test.
+/// `webhook_events`) for this suite alone in this layer (only end-to-end suites, run at another
+/// time, use 11 too); it is emptied before each test.
 @Suite(.serialized) final class AdminOperationsTests {
     static let redisDatabase = 11
     let harness: WebhookHarness
