@@ -7,7 +7,7 @@ struct GalleyctlArguments {
     static let flags: Set<String> = ["--json", "--confirm", "--waiting", "--timing"]
     static let options: Set<String> = [
         "--stream", "--limit", "--cursor", "--user", "--device", "--task", "--provider-task", "--event", "--transaction",
-        "--status", "--amount", "--reason", "--key", "--week", "--actor", "--action", "--target", "--operator",
+        "--status", "--amount", "--reason", "--key", "--week", "--actor", "--action", "--target", "--operator", "--repeat",
     ]
 
     var positionals: [String] = []
@@ -52,7 +52,7 @@ struct GalleyctlArguments {
     }
 
     /// Taken by every command.
-    static let global: Set<String> = ["--json", "--operator", "--timing"]
+    static let global: Set<String> = ["--json", "--operator", "--timing", "--repeat"]
 
     /// A short printable prefix of what was typed (never a pasted secret in full).
     static func quoted(_ word: String) -> String {

@@ -35,13 +35,20 @@ enum GalleyctlCommand: Sendable {
         let actor: AdminOperator
         /// `--timing`: how long the operation took (not the process start), on stderr, for bench/console.sh.
         let timing: Bool
+        /// `--repeat N` (with `--timing`): run it N times on the same connections and also print the warm
+        /// runs' median and max (what the console, whose pools stay open, sees).
+        let repeats: Int
     }
 
     static func parse(_ name: String, _ words: [String], environment: [String: String]) throws(ProcessFailure) -> Invocation {
         let args = try GalleyctlArguments(words)
         let command = try parse(name, args)
         let actor = AdminOperator(args.value("--operator") ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown")
-        return Invocation(command: command, json: args.has("--json"), actor: actor, timing: args.has("--timing"))
+        let repeats = try args.integer("--repeat") ?? 1
+        guard (1...1000).contains(repeats) else { throw .usage("--repeat is 1–1000") }
+        guard repeats == 1 || args.has("--timing") else { throw .usage("--repeat needs --timing") }
+        return Invocation(command: command, json: args.has("--json"), actor: actor, timing: args.has("--timing"),
+                          repeats: Int(repeats))
     }
 
     private static func parse(_ name: String, _ args: GalleyctlArguments) throws(ProcessFailure) -> GalleyctlCommand {

@@ -16,12 +16,21 @@ struct GalleyctlRunner {
 
     func run() -> ExitCode {
         do {
-            let started = ContinuousClock.now
-            let answer = try execute(invocation.command)
-            if invocation.timing {
+            var answer = Answer(json: .null)
+            var times: [Double] = []
+            for _ in 0..<invocation.repeats {
+                let started = ContinuousClock.now
+                answer = try execute(invocation.command)
                 let elapsed = ContinuousClock.now - started
-                let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-                FileHandle.standardError.write(Data("timing: \(String(format: "%.1f", ms)) ms\n".utf8))
+                times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            }
+            if invocation.timing, let first = times.first {
+                var line = "timing: \(String(format: "%.1f", first)) ms"
+                let warm = times.dropFirst().sorted()
+                if !warm.isEmpty {
+                    line += String(format: " warm: median %.1f ms max %.1f ms", warm[(warm.count - 1) / 2], warm[warm.count - 1])
+                }
+                FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             write(answer)
             return answer.failed ? .failure : .success

@@ -10,7 +10,8 @@ import GalleyTestSupport
 /// documented exit statuses, and the audit rows it leaves. Its own database and Redis
 /// database 12 (real stream names), emptied first.
 @Suite(.serialized) final class GalleyctlTests {
-    static let redisDatabase = 12
+    // Database 6: the integration layer uses it, no other end-to-end suite does (one layer runs at a time).
+    static let redisDatabase = 6
     let database: TestDatabase
     let pool: PostgresPool
     let redis = RedisPool(configuration: .testStack(database: GalleyctlTests.redisDatabase), size: 2, logger: Logger(label: "test"))

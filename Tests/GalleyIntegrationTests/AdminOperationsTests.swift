@@ -11,7 +11,8 @@ import GalleyTestSupport
 
 /// Every operator action against the real PostgreSQL and Redis: the stores the console and
 /// galleyctl share. Redis database 11 holds the real stream names (`emoji_tasks`,
-/// `webhook_events`) for this suite alone; it is emptied before each test.
+/// `webhook_events`) for this suite alone in this layer (only end-to-end suites, run at another
+/// time, use 11 too); it is emptied before each test.
 @Suite(.serialized) final class AdminOperationsTests {
     static let redisDatabase = 11
     let harness: WebhookHarness
@@ -234,7 +235,7 @@ import GalleyTestSupport
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<10 {
                 group.addTask {
-                    (try? await onThread { try operations.adjustPoints(userID: user, amount: -100, reason: "debit \(index)", by: AdminOperator("t")) }) != nil
+                    (try? await adminTestThread { try operations.adjustPoints(userID: user, amount: -100, reason: "debit \(index)", by: AdminOperator("t")) }) != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -416,7 +417,7 @@ import GalleyTestSupport
 }
 
 /// Runs blocking work on a thread of its own, as the console's handler threads do.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+func adminTestThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
