@@ -26,6 +26,8 @@ package final class GatewayServices: Sendable {
     let ledger: Ledger
     let rateLimiter: RateLimiter
     package let outbox: OutboxPublisher
+    /// Group commit for creates; nil when `CREATE_BATCH_SIZE` is 1.
+    let createBatcher: CreateBatcher?
     let logger: Logger
 
     package init(settings: Settings, postgres: PostgresPool, redis: RedisPool, ids: SnowflakeGenerator,
@@ -43,6 +45,9 @@ package final class GatewayServices: Sendable {
         self.ledger = Ledger(nextID: { ids.next() })
         self.rateLimiter = RateLimiter(redis: redis, logger: logger)
         self.outbox = OutboxPublisher(redis: redis, logger: logger)
+        // Two statements at once: one commits while the next gathers (more only add lock waits).
+        self.createBatcher = settings.http.createBatchSize > 1
+            ? CreateBatcher(pool: postgres, maxBatch: settings.http.createBatchSize, maxRunning: 2, logger: logger) : nil
         self.logger = logger
     }
 }

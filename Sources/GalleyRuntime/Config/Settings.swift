@@ -82,6 +82,8 @@ public struct Settings: Sendable {
         /// instead of the API port; nil port keeps them on the API port.
         public var internalHost: String
         public var internalPort: Int?
+        /// `CREATE_BATCH_SIZE`: creates committed together at most (group commit); 1 commits each alone.
+        public var createBatchSize: Int = 64
     }
 
     /// Per device / per user, plus a generous per-address cap (docs/operations.md).
@@ -213,7 +215,8 @@ public struct Settings: Sendable {
             headDeadline: try env.duration("HTTP_HEAD_DEADLINE_SECONDS"),
             bodyDeadline: try env.duration("HTTP_BODY_DEADLINE_SECONDS"),
             internalHost: try env.text("INTERNAL_HOST", computed: try env.required("HOST")),
-            internalPort: try env.optionalInt("INTERNAL_PORT"))
+            internalPort: try env.optionalInt("INTERNAL_PORT"),
+            createBatchSize: try env.int("CREATE_BATCH_SIZE"))
 
         let rateLimits = RateLimits(
             loginPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_MINUTE"),
