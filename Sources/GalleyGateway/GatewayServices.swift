@@ -45,9 +45,10 @@ package final class GatewayServices: Sendable {
         self.ledger = Ledger(nextID: { ids.next() })
         self.rateLimiter = RateLimiter(redis: redis, logger: logger)
         self.outbox = OutboxPublisher(redis: redis, logger: logger)
-        // Two statements at once: one commits while the next gathers (more only add lock waits).
+        // Two statements per core: one computes while another waits for its commit's flush.
         self.createBatcher = settings.http.createBatchSize > 1
-            ? CreateBatcher(pool: postgres, maxBatch: settings.http.createBatchSize, maxRunning: 2, logger: logger) : nil
+            ? CreateBatcher(pool: postgres, maxBatch: settings.http.createBatchSize,
+                            maxRunning: 2 * ProcessInfo.processInfo.activeProcessorCount, logger: logger) : nil
         self.logger = logger
     }
 }

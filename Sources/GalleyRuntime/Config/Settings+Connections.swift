@@ -15,6 +15,15 @@ extension Settings {
         )
     }
 
+    /// `DB_POOL_SIZE` when set. By default the gateway gets a session per handler thread
+    /// (`HTTP_WORKERS`), so no handler queues for a session behind another; the workers 20;
+    /// the reward worker, a batch job beside the fleet, always 2.
+    public func postgresPoolSize(for executable: GalleyExecutable) -> Int {
+        if executable == .rewardWorker { return 2 }
+        if let explicit = database.explicitPoolSize { return explicit }
+        return executable == .apiGateway ? http.handlerThreads : database.poolSize
+    }
+
     public var redisConfiguration: RedisConfiguration {
         RedisConfiguration(host: redis.host, port: redis.port, password: redis.password, database: redis.database)
     }

@@ -18,7 +18,10 @@ public struct Settings: Sendable {
         public var user: String
         public var password: String
         public var database: String
+        /// `DB_POOL_SIZE`, or 20 when unset (see ``Settings/postgresPoolSize(for:)``).
         public var poolSize: Int
+        /// `DB_POOL_SIZE` as set; nil lets each executable size its own pool.
+        public var explicitPoolSize: Int? = nil
     }
 
     public struct Redis: Sendable {
@@ -164,7 +167,7 @@ public struct Settings: Sendable {
         let database = Database(
             host: try env.required("POSTGRES_SERVER"), port: try env.int("POSTGRES_PORT"), user: user,
             password: try env.text("POSTGRES_PASSWORD", computed: ""), database: try env.text("POSTGRES_DB", computed: ""),
-            poolSize: try env.int("DB_POOL_SIZE"))
+            poolSize: try env.int("DB_POOL_SIZE", computed: 20), explicitPoolSize: try env.optionalInt("DB_POOL_SIZE"))
 
         let redis = Redis(
             host: try env.required("REDIS_HOST"), port: try env.int("REDIS_PORT"), password: try env.text("REDIS_PASSWORD"),

@@ -35,7 +35,7 @@ public enum SettingsTable {
         .init("POSTGRES_USER", .text, required: true, "PostgreSQL user.", readBy: all),
         .init("POSTGRES_PASSWORD", .secret, default: "", "PostgreSQL password.", readBy: all),
         .init("POSTGRES_DB", .text, computed: "the user name", "PostgreSQL database.", readBy: all),
-        .init("DB_POOL_SIZE", .integer(1...500), default: "20",
+        .init("DB_POOL_SIZE", .integer(1...500), computed: "one per handler thread in the gateway, 20 in the workers",
               "PostgreSQL sessions per process (RewardWorker uses 2).", readBy: [.apiGateway, .emojiWorker, .webhookWorker]),
         .init("REDIS_HOST", .text, default: "localhost", "Redis host.", readBy: all),
         .init("REDIS_PORT", .integer(1...65535), default: "6379", "Redis port.", readBy: all),
