@@ -125,6 +125,8 @@ run() {  # name method path [script]
     /Socket errors:/ {for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) {gsub(",", "", $i); n += $i}}
     END {print n + 0}' "$out")
   printf "%-22s %12s req/s   p50 %-9s p99 %-9s errors %s\n" "$2 $3" "${rps[$name]}" "${p50[$name]}" "${p99[$name]}" "${bad[$name]:-0}"
+  # Which errors: non-2xx answers, or wrk's socket errors (a timeout is 2 s without an answer).
+  grep -E "Non-2xx|Socket errors" "$out" | sed 's/^ */   /' || true
 }
 
 echo "== wrk -t$threads -c$connections -d${seconds}s --latency; $rounds alternating rounds per pair, median of the per-round ratios"

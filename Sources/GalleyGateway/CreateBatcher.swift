@@ -45,31 +45,34 @@ final class CreateBatcher: Sendable {
     }
 
     /// Commits `item` with whatever else is waiting; blocks the calling handler thread.
+    ///
+    /// A leader always heads its own batch: a new create leads only when a statement slot
+    /// is free (then nothing waits, as waiting creates exist only while every slot is
+    /// busy), and a finishing leader hands its slot to the first waiting create after
+    /// taking it out of the queue, so no other leader can take that create meanwhile.
     func submit(_ item: CreateBatchItem) -> CreateBatchOutcome {
-        let wake = DispatchSemaphore(value: 0)
-        let (id, first) = state.withLock { state -> (Int, [Waiting]?) in
+        let mine = Waiting(id: state.withLock { state in
             state.nextID &+= 1
-            let id = state.nextID
-            state.waiting.append(Waiting(id: id, item: item, wake: wake))
-            guard state.running < maxRunning else { return (id, nil) }
-            state.running += 1
-            return (id, Self.take(&state, maxBatch: maxBatch))
-        }
-        var batch = first
-        while true {
-            // A leader whose own create did not fit its batch waits for a later one.
-            if let taken = batch, let mine = lead(taken, own: id) {
-                return mine
+            return state.nextID
+        }, item: item, wake: DispatchSemaphore(value: 0))
+        let leads = state.withLock { state -> [Waiting]? in
+            guard state.running < maxRunning else {
+                state.waiting.append(mine)
+                return nil
             }
-            wake.wait()
-            let outcome = state.withLock { $0.outcomes.removeValue(forKey: id) } ?? .alone
-            guard outcome == .lead else { return outcome }
-            batch = state.withLock { Self.take(&$0, maxBatch: maxBatch) }
+            state.running += 1
+            return Self.take(&state, first: mine, maxBatch: maxBatch)
         }
+        if let batch = leads { return lead(batch, own: mine.id) }
+        mine.wake.wait()
+        let outcome = state.withLock { $0.outcomes.removeValue(forKey: mine.id) } ?? .alone
+        guard outcome == .lead else { return outcome }
+        let batch = state.withLock { Self.take(&$0, first: mine, maxBatch: maxBatch) }
+        return lead(batch, own: mine.id)
     }
 
-    /// Runs one batch, hands the others their outcomes and the next batch a leader.
-    private func lead(_ batch: [Waiting], own id: Int) -> CreateBatchOutcome? {
+    /// Runs one batch, hands the others their outcomes and the slot to the next leader.
+    private func lead(_ batch: [Waiting], own id: Int) -> CreateBatchOutcome {
         let outcomes: [CreateBatchOutcome]
         statements.add(1, ordering: .relaxed)
         creates.add(batch.count, ordering: .relaxed)
@@ -82,17 +85,18 @@ final class CreateBatcher: Sendable {
             }
             outcomes = [CreateBatchOutcome](repeating: .alone, count: batch.count)
         }
-        var mine: CreateBatchOutcome?
+        var mine = CreateBatchOutcome.alone
         let next = state.withLock { state -> Waiting? in
             for (waiting, outcome) in zip(batch, outcomes) where waiting.id != id {
                 state.outcomes[waiting.id] = outcome
             }
-            guard let first = state.waiting.first else {
+            guard !state.waiting.isEmpty else {
                 state.running -= 1
                 return nil
             }
-            state.outcomes[first.id] = .lead
-            return first
+            let next = state.waiting.removeFirst()
+            state.outcomes[next.id] = .lead
+            return next
         }
         for (waiting, outcome) in zip(batch, outcomes) {
             if waiting.id == id { mine = outcome } else { waiting.wake.signal() }
@@ -101,11 +105,11 @@ final class CreateBatcher: Sendable {
         return mine
     }
 
-    /// The waiting creates of the next batch, first come first: at most `maxBatch`, one
-    /// per user; the rest keep their place.
-    private static func take(_ state: inout State, maxBatch: Int) -> [Waiting] {
-        var users = Set<Int64>()
-        var batch: [Waiting] = []
+    /// `first`, then the waiting creates, first come first: at most `maxBatch`, one per
+    /// user; the rest keep their place.
+    private static func take(_ state: inout State, first: Waiting, maxBatch: Int) -> [Waiting] {
+        var users: Set<Int64> = [first.item.userID]
+        var batch = [first]
         var kept: [Waiting] = []
         for waiting in state.waiting {
             if batch.count < maxBatch, users.insert(waiting.item.userID).inserted {
