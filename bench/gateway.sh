@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The gateway's speed: a release build on the local stack, wrk at 64 connections for
-# 10 s per route (GET /health, POST /auth/login, GET /points/balance, POST /emoji/create
-# with pre-funded users), and in the same run PostgreSQL's own rate for the create
-# transaction (pgbench, bench/create.sql: the same SQL), so create reads as a share of
-# what the database can do.
+# The gateway's speed with the default settings: a release build on the local stack, wrk
+# at 64 connections, each route alternating with its same-run baseline (route, baseline,
+# route, baseline... BENCH_ROUNDS times, BENCH_SECONDS each) and the median of the
+# per-round ratios reported, so a noisy neighbour weighs on both sides alike:
+#   GET /health            nginx `return 200`, as many workers as the gateway's HTTP threads
+#   GET /points/balance,   pgbench running the statement they run (bench/read_by_id.sql)
+#   GET /user/profile
+#   POST /auth/login       pgbench, bench/read_by_device.sql (a known device)
+#   POST /emoji/create     pgbench, bench/create.sql: one transaction per create
+# then create at 4, 16 and 64 connections (cost growth).
 #
 #   bench/gateway.sh                       uses the local stack (scripts/stack start)
-#   BENCH_SECONDS=30 BENCH_CONNECTIONS=128 bench/gateway.sh
+#   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_HTTP_WORKERS=64 bench/gateway.sh
 #
 # Not a test: it prints numbers. Its database and Redis keys are removed at the end.
 set -euo pipefail
@@ -14,16 +19,22 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [ -d /opt/swift/usr/bin ] && export PATH="/opt/swift/usr/bin:$PATH"
 
-seconds=${BENCH_SECONDS:-10}
+seconds=${BENCH_SECONDS:-5}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_WRK_THREADS:-2}
 users=${BENCH_USERS:-64}
+rounds=${BENCH_ROUNDS:-3}
 redis_db=${BENCH_REDIS_DB:-8}
-routes=${BENCH_ROUTES:-health login balance create}
-# Handler threads and database sessions: 32 each (HTTP_WORKERS' default). On 2 cores
-# more threads cost more in lock handoffs than they win in group commit.
-db_pool=${BENCH_DB_POOL:-32}
-workers=${BENCH_HTTP_WORKERS:-32}
+routes=${BENCH_ROUTES:-health balance profile login create}
+# The settings an operator gets by default, unless BENCH_HTTP_WORKERS / BENCH_DB_POOL /
+# BENCH_HTTP_THREADS name others (then the figures are labelled with them).
+tuning=()
+settings_label="defaults"
+[ -n "${BENCH_HTTP_WORKERS:-}" ] && tuning+=("HTTP_WORKERS=$BENCH_HTTP_WORKERS")
+[ -n "${BENCH_DB_POOL:-}" ] && tuning+=("DB_POOL_SIZE=$BENCH_DB_POOL")
+[ -n "${BENCH_HTTP_THREADS:-}" ] && tuning+=("HTTP_THREADS=$BENCH_HTTP_THREADS")
+[ ${#tuning[@]} -gt 0 ] && settings_label="${tuning[*]}"
+http_threads=${BENCH_HTTP_THREADS:-$(nproc)}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 command -v pgbench >/dev/null || { echo "pgbench is missing: apt-get install -y postgresql-client" >&2; exit 1; }
 
@@ -32,13 +43,14 @@ export PGHOST=$POSTGRES_SERVER PGPORT=$POSTGRES_PORT PGUSER=$POSTGRES_USER PGPAS
 admin_db=$POSTGRES_DB
 db="galley_gateway_bench_$$"
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=${BENCH_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 base="http://127.0.0.1:$port"
 gateway_pid=""
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 redis() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" -n "$redis_db" "$@"; }
 
 cleanup() {
+  [ -n "${nginx_pid:-}" ] && { kill -TERM "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null || true; }
   if [ -n "$gateway_pid" ] && kill -0 "$gateway_pid" 2>/dev/null; then
     kill -TERM "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
   fi
@@ -53,10 +65,9 @@ echo "== build (release)"
 swift build -c release --product APIGateway 2>&1 | tail -n 1
 bin="$(swift build -c release --product APIGateway --show-bin-path)/APIGateway"
 
-echo "== database $db, gateway on :$port (HTTP_THREADS=2 HTTP_WORKERS=$workers DB_POOL_SIZE=$db_pool)"
+echo "== database $db, gateway on :$port (settings: $settings_label)"
 psql -X -q -d "$admin_db" -c "CREATE DATABASE \"$db\""
-POSTGRES_DB=$db REDIS_DB=$redis_db PORT=$port HOST=127.0.0.1 HTTP_THREADS=2 LOG_LEVEL=warning \
-  HTTP_WORKERS=$workers DB_POOL_SIZE=$db_pool \
+env ${tuning[@]+"${tuning[@]}"} POSTGRES_DB=$db REDIS_DB=$redis_db PORT=$port HOST=127.0.0.1 LOG_LEVEL=warning \
   RATE_LIMIT_LOGIN_PER_MINUTE=0 RATE_LIMIT_CREATE_PER_MINUTE=0 MIGRATE_ON_START=true \
   ALIYUN_EMOJI_MOCK=true STORAGE_BACKEND=local STORAGE_LOCAL_DIR="$work/objects" \
   "$bin" >"$work/gateway.log" 2>&1 &
@@ -114,47 +125,114 @@ run() {  # name method path [script]
     /Socket errors:/ {for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) {gsub(",", "", $i); n += $i}}
     END {print n + 0}' "$out")
   printf "%-22s %12s req/s   p50 %-9s p99 %-9s errors %s\n" "$2 $3" "${rps[$name]}" "${p50[$name]}" "${p99[$name]}" "${bad[$name]:-0}"
+  # Which errors: non-2xx answers, or wrk's socket errors (a timeout is 2 s without an answer).
+  grep -E "Non-2xx|Socket errors" "$out" | sed 's/^ */   /' || true
 }
 
-echo "== wrk -t$threads -c$connections -d${seconds}s --latency"
+echo "== wrk -t$threads -c$connections -d${seconds}s --latency; $rounds alternating rounds per pair, median of the per-round ratios"
 wants() { [[ " $routes " == *" $1 "* ]]; }
-wants health && run health GET /api/v1/health
-wants login && run login POST /api/v1/auth/login "$root/bench/wrk/login.lua"
-wants balance && run balance GET /api/v1/points/balance "$root/bench/wrk/balance.lua"
-# Create and pgbench alternate (BENCH_ROUNDS times, default 2) so a noisy neighbour on a
-# shared machine weighs on both sides alike; the summary compares the best of each.
-rounds=${BENCH_ROUNDS:-2}
-best_create=0
-best_pg=0
-tasks_before=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
-for round in $(seq 1 "$rounds"); do
+# pgbench's rate for a script (prints tps), with the bench users' count as a variable.
+pg_rate() {  # script clients
+  pgbench -n -M prepared -c "$2" -j 2 -T "$seconds" -D users="$users" -f "$1" "$db" >"$work/pgbench" 2>&1 \
+    || { cat "$work/pgbench" >&2; echo 0; return; }
+  awk '/^tps = / {printf "%.0f", $3; exit}' "$work/pgbench"
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
+declare -A summary
+
+# A route against its same-run baseline, alternating: route, baseline, route, baseline...
+pair() {  # name method path lua baseline-label baseline-command...
+  local name=$1 method=$2 path=$3 lua=$4 label=$5; shift 5
+  local ratios="" rates="" bases="" p99s="" round measured
+  for round in $(seq 1 "$rounds"); do
+    run "$name" "$method" "$path" "$lua"
+    measured=$("$@")
+    printf "%-22s %12s /s   (%s)\n" "  baseline" "$measured" "$label"
+    rates="$rates ${rps[$name]}"; bases="$bases $measured"; p99s="$p99s ${p99[$name]}"
+    ratios="$ratios $(ratio "${rps[$name]}" "$measured")"
+  done
+  summary[$name]="$(echo "$rates" | median) req/s (p99s:$p99s) vs $label $(echo "$bases" | median)/s: median ratio $(echo "$ratios" | median) % (rounds:$ratios)"
+  echo "   $name: ${summary[$name]}"
+}
+
+# nginx answering `return 200` with as many worker processes as the gateway has HTTP threads.
+nginx_pid=""
+nginx_rate() {
+  [ -n "$nginx_pid" ] || return 0
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" "http://127.0.0.1:$nginx_port/" >"$work/wrk-nginx"
+  awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$work/wrk-nginx"
+}
+if wants health; then
+  command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-core >/dev/null 2>&1; } || true
+  nginx_port=${BENCH_NGINX_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+  if command -v nginx >/dev/null; then
+    mkdir -p "$work/nginx"
+    cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes $http_threads;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$nginx_port; location / { return 200 '{"status":"ok"}'; } }
+}
+CONF
+    nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+    nginx_pid=$!
+    sleep 0.5
+  fi
+  pair health GET /api/v1/health "" "nginx return 200 ($http_threads workers)" nginx_rate
+  [ -n "$nginx_pid" ] && { kill -TERM "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=""; }
+fi
+wants balance && pair balance GET /api/v1/points/balance "$root/bench/wrk/balance.lua" \
+  "pgbench bench/read_by_id.sql" pg_rate "$root/bench/read_by_id.sql" "$connections"
+wants profile && pair profile GET /api/v1/user/profile "$root/bench/wrk/profile.lua" \
+  "pgbench bench/read_by_id.sql" pg_rate "$root/bench/read_by_id.sql" "$connections"
+wants login && pair login POST /api/v1/auth/login "$root/bench/wrk/login.lua" \
+  "pgbench bench/read_by_device.sql" pg_rate "$root/bench/read_by_device.sql" "$connections"
+
+if wants create; then
+  tasks_before=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
+  create_base() {
+    local tps; tps=$(pg_rate "$root/bench/create.sql" "$connections")
+    psql_db -q -c "DELETE FROM outbox WHERE id >= 900000000000000000" -c "VACUUM outbox" >/dev/null
+    echo "$tps"
+  }
   pg_pids=$(postgres_pids | tr '\n' ' ')
-  cpu0=("$(cpu_of $gateway_pid)" "$(cpu_of $pg_pids)" "$(cpu_of $redis_pid)")
+  cpu0=("$(cpu_of $gateway_pid)" "$(cpu_of $pg_pids)")
   t0=$(date +%s.%N)
-  run create POST /api/v1/emoji/create "$root/bench/wrk/create.lua"
+  pair create POST /api/v1/emoji/create "$root/bench/wrk/create.lua" "pgbench bench/create.sql (one transaction per create)" create_base
   t1=$(date +%s.%N)
-  cpu1=("$(cpu_of $gateway_pid)" "$(cpu_of $(postgres_pids))" "$(cpu_of $redis_pid)")
-  awk -v g0="${cpu0[0]}" -v g1="${cpu1[0]}" -v p0="${cpu0[1]}" -v p1="${cpu1[1]}" -v r0="${cpu0[2]}" -v r1="${cpu1[2]}" \
-      -v t0="$t0" -v t1="$t1" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
+  cpu1=("$(cpu_of $gateway_pid)" "$(cpu_of $(postgres_pids))")
+  awk -v g0="${cpu0[0]}" -v g1="${cpu1[0]}" -v p0="${cpu0[1]}" -v p1="${cpu1[1]}" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
     d = (t1 - t0) * hz
-    printf "   CPU during create (cores): gateway %.2f, postgres %.2f, redis %.2f (of %d)\n", (g1 - g0) / d, (p1 - p0) / d, (r1 - r0) / d, n }'
-  best_create=$(awk -v a="$best_create" -v b="${rps[create]}" 'BEGIN { print (b > a ? b : a) }')
+    printf "   CPU during the create rounds (cores, both sides): gateway %.2f, postgres %.2f (of %d)\n", (g1 - g0) / d, (p1 - p0) / d, n }'
+  curl -fs "$base/metrics" 2>/dev/null | awk '/^galley_create_batch_statements / {s = $2} /^galley_create_batch_creates / {c = $2}
+    END {if (s > 0) printf "   group commit: %d creates in %d statements, %.1f per statement\n", c, s, c / s}' || true
+  sleep 2
+  tasks_after=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks WHERE id < 900000000000000000")
+  stream=$(redis XLEN emoji_tasks)
+  violations=$(psql_db -tAc "SELECT count(*) FROM user_points up LEFT JOIN (SELECT user_id, sum(amount) AS s FROM point_transactions GROUP BY user_id) t USING (user_id) WHERE up.balance <> COALESCE(t.s, 0)")
+  echo "   create: $((tasks_after - tasks_before)) tasks written by the gateway, $stream entries in emoji_tasks, ledger violations: $violations"
 
-  pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -f "$root/bench/create.sql" "$db" >"$work/pgbench" 2>&1 \
-    || { cat "$work/pgbench"; exit 1; }
-  pg_tps=$(awk '/^tps = / {print $3; exit}' "$work/pgbench")
-  pg_latency=$(awk '/^latency average = / {print $4 " " $5}' "$work/pgbench")
-  printf "%-22s %12s tx/s    latency avg %s   (pgbench -n -M prepared -c %s -j 2 -T %s -f bench/create.sql)\n" \
-    "pgbench create" "$pg_tps" "$pg_latency" "$connections" "$seconds"
-  best_pg=$(awk -v a="$best_pg" -v b="$pg_tps" 'BEGIN { print (b > a ? b : a) }')
-  psql_db -c "DELETE FROM outbox WHERE id >= 900000000000000000" -c "VACUUM outbox"
+  # Cost growth: the same create load at 1x, 4x and 16x the connections (4, 16, 64).
+  echo "== create cost growth (connections 4, 16, 64; ${seconds} s each)"
+  saved=$connections
+  for c in 4 16 64; do
+    connections=$c
+    run create_c$c POST /api/v1/emoji/create "$root/bench/wrk/create.lua"
+  done
+  connections=$saved
+fi
+
+echo "== summary (settings: ${settings_label})"
+for name in health balance profile login create; do
+  [ -n "${summary[$name]:-}" ] && echo "$name: ${summary[$name]}"
 done
-sleep 2
-tasks_after=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks WHERE id < 900000000000000000")
-stream=$(redis XLEN emoji_tasks)
-violations=$(psql_db -tAc "SELECT count(*) FROM user_points up LEFT JOIN (SELECT user_id, sum(amount) AS s FROM point_transactions GROUP BY user_id) t USING (user_id) WHERE up.balance <> COALESCE(t.s, 0)")
-echo "   create: $((tasks_after - tasks_before)) tasks written by the gateway, $stream entries in emoji_tasks, ledger violations: $violations"
-
-echo "== summary"
-share=$(awk -v a="$best_create" -v b="$best_pg" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }')
-echo "health ${rps[health]:-n/a} req/s (aim >= 100000); create best $best_create req/s = ${share}% of pgbench's best $best_pg tx/s (aim >= 70%)"
+for c in 4 16 64; do
+  [ -n "${rps[create_c$c]:-}" ] && echo "create at $c connections: ${rps[create_c$c]} req/s, p99 ${p99[create_c$c]}"
+done
+true

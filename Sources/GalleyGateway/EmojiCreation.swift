@@ -70,6 +70,11 @@ enum EmojiCreation {
 
         let cost = services.config.current.emojiCost
         let storedHash: String? = request.idempotencyKey == nil ? nil : requestHash
+        if let batcher = services.createBatcher,
+           let response = try grouped(context, request, userID: userID, cost: cost, detectResult: detectResult,
+                                      storedHash: storedHash, batcher: batcher) {
+            return response
+        }
         let task: EmojiTaskRecord
         let outbox: OutboxEntry
         do {

@@ -62,7 +62,7 @@ public enum GatewayProcess {
         }
         let server = HTTPServer(configuration: Startup.serverConfiguration(settings), responder: apiResponder)
         running.append(HTTPServerService("http server (PORT)", server: server, drainDeadline: settings.shutdownDeadline) { server in
-            GatewayMetrics.register(server: server)
+            GatewayMetrics.register(server: server, createBatcher: services.createBatcher)
         })
         return running
     }

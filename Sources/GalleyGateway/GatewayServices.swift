@@ -27,6 +27,8 @@ package final class GatewayServices: Sendable {
     let ledger: Ledger
     let rateLimiter: RateLimiter
     package let outbox: OutboxPublisher
+    /// Group commit for creates; nil when `CREATE_BATCH_SIZE` is 1.
+    let createBatcher: CreateBatcher?
     let logger: Logger
     /// Nil when WeChat Pay is not configured: the pay routes answer 500501.
     let weChatPay: WeChatPayClient?
@@ -46,6 +48,10 @@ package final class GatewayServices: Sendable {
         self.ledger = Ledger(nextID: { ids.next() })
         self.rateLimiter = RateLimiter(redis: redis, logger: logger)
         self.outbox = OutboxPublisher(redis: redis, logger: logger)
+        // Two statements at once: one commits while the next gathers. More (four) measured a
+        // p99 four times higher on 2 cores: concurrent statements wait on each other's row locks.
+        self.createBatcher = settings.http.createBatchSize > 1
+            ? CreateBatcher(pool: postgres, maxBatch: settings.http.createBatchSize, maxRunning: 2, logger: logger) : nil
         self.logger = logger
         self.weChatPay = weChatPay
     }

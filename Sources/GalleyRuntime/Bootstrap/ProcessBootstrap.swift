@@ -77,7 +77,7 @@ public enum ProcessBootstrap {
         // The reward worker and galleyctl are one-shot beside the serving fleet: two sessions each.
         let small = interface.executable == .rewardWorker || interface.executable == .galleyctl
         let postgres = PostgresPool(configuration: settings.postgresConfiguration(applicationName: interface.executable.applicationName),
-                                    size: small ? 2 : settings.database.poolSize, logger: Logger(label: "postgres"))
+                                    size: settings.postgresPoolSize(for: interface.executable), logger: Logger(label: "postgres"))
         let redis = RedisPool(configuration: settings.redisConfiguration, size: small ? 2 : settings.redis.poolSize,
                               logger: Logger(label: "redis"))
         // Services drain within SHUTDOWN_DEADLINE_SECONDS themselves (requests, stream entries);

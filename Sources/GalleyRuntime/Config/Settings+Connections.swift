@@ -15,6 +15,15 @@ extension Settings {
         )
     }
 
+    /// `DB_POOL_SIZE` when set. By default the gateway gets a session per handler thread
+    /// (`HTTP_WORKERS`), so no handler queues for a session behind another; the workers 20;
+    /// the reward worker and galleyctl, one-shot beside the fleet, always 2.
+    public func postgresPoolSize(for executable: GalleyExecutable) -> Int {
+        if executable == .rewardWorker || executable == .galleyctl { return 2 }
+        if let explicit = database.explicitPoolSize { return explicit }
+        return executable == .apiGateway ? http.handlerThreads : database.poolSize
+    }
+
     /// With `REDIS_CLUSTER_NODES`, the seeds replace `REDIS_HOST`/`REDIS_PORT` (the first
     /// stands in for them where one address is printed). With `REDIS_SENTINELS`, each call
     /// makes a resolver of its own: give one pool one call.

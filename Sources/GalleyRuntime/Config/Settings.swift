@@ -18,7 +18,10 @@ public struct Settings: Sendable {
         public var user: String
         public var password: String
         public var database: String
+        /// `DB_POOL_SIZE`, or 20 when unset (see ``Settings/postgresPoolSize(for:)``).
         public var poolSize: Int
+        /// `DB_POOL_SIZE` as set; nil lets each executable size its own pool.
+        public var explicitPoolSize: Int? = nil
     }
 
     public struct Redis: Sendable {
@@ -86,6 +89,8 @@ public struct Settings: Sendable {
         /// instead of the API port; nil port keeps them on the API port.
         public var internalHost: String
         public var internalPort: Int?
+        /// `CREATE_BATCH_SIZE`: creates committed together at most (group commit); 1 commits each alone.
+        public var createBatchSize: Int = 64
     }
 
     /// Per device / per user, plus a generous per-address cap (docs/operations.md).
@@ -170,7 +175,7 @@ public struct Settings: Sendable {
         let database = Database(
             host: try env.required("POSTGRES_SERVER"), port: try env.int("POSTGRES_PORT"), user: user,
             password: try env.text("POSTGRES_PASSWORD", computed: ""), database: try env.text("POSTGRES_DB", computed: ""),
-            poolSize: try env.int("DB_POOL_SIZE"))
+            poolSize: try env.int("DB_POOL_SIZE", computed: 20), explicitPoolSize: try env.optionalInt("DB_POOL_SIZE"))
 
         var redis = Redis(
             host: try env.required("REDIS_HOST"), port: try env.int("REDIS_PORT"), password: try env.text("REDIS_PASSWORD"),
@@ -224,7 +229,8 @@ public struct Settings: Sendable {
             headDeadline: try env.duration("HTTP_HEAD_DEADLINE_SECONDS"),
             bodyDeadline: try env.duration("HTTP_BODY_DEADLINE_SECONDS"),
             internalHost: try env.text("INTERNAL_HOST", computed: try env.required("HOST")),
-            internalPort: try env.optionalInt("INTERNAL_PORT"))
+            internalPort: try env.optionalInt("INTERNAL_PORT"),
+            createBatchSize: try env.int("CREATE_BATCH_SIZE"))
 
         let rateLimits = RateLimits(
             loginPerMinute: try env.int("RATE_LIMIT_LOGIN_PER_MINUTE"),

@@ -1,0 +1,5 @@
+-- pgbench script: the one statement a known-device POST /auth/login runs
+-- (UserRecord.selectByDevice); client n reads bench device n.
+\set n (:client_id % :users) + 1
+SELECT u.id, u.device_id, u.nickname, u.is_vip, u.vip_type, u.vip_expire_time, COALESCE(p.balance, 0) AS points_balance
+FROM users u LEFT JOIN user_points p ON p.user_id = u.id WHERE u.device_id = 'bench-' || :n;
