@@ -95,8 +95,10 @@ import GalleyTestSupport
         #expect(done.count == tasks.count, "every task completes")
         // B's one task went to the provider within the first few submissions, not after
         // A's backlog (it would be about the 9th with 8 slots and no share, the 21st FIFO).
+        // Ideally the 3rd; a loaded machine's late timers let one more of A's retries in
+        // first (seen: the 5th), so the bound is the 6th, still well before the 9th.
         let rankB = try #require(done.firstIndex { $0.taskID == taskB })
-        #expect(rankB <= share + 1, "B submitted as number \(rankB + 1) of \(done.count)")
+        #expect(rankB <= 2 * share + 1, "B submitted as number \(rankB + 1) of \(done.count)")
         // A never had more than its share at the provider at once.
         let taskA = done.filter { $0.userID == userA }
         for submission in taskA {
