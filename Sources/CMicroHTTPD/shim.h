@@ -8,13 +8,17 @@
 /// Starts a daemon with an option array (MHD_OPTION_ARRAY) and a completion callback.
 /// The array comes first so that an MHD_OPTION_EXTERNAL_LOGGER at its head is the
 /// daemon's first option, as libmicrohttpd asks.
+/// The accept policy and connection notifications carry Galley's own per-address
+/// connection count (MHD's PER_IP_CONNECTION_LIMIT cannot spare a trusted proxy).
 static inline struct MHD_Daemon *galley_mhd_start(unsigned int flags, uint16_t port,
         MHD_AccessHandlerCallback handler, void *handler_cls,
         MHD_RequestCompletedCallback completed, void *completed_cls,
+        MHD_AcceptPolicyCallback accept_policy, MHD_NotifyConnectionCallback notify_connection,
         const struct MHD_OptionItem *options) {
-    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+    return MHD_start_daemon(flags, port, accept_policy, handler_cls, handler, handler_cls,
                             MHD_OPTION_ARRAY, options,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection, handler_cls,
                             MHD_OPTION_END);
 }
 

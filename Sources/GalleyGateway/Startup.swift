@@ -13,7 +13,7 @@ enum Startup {
     }
 
     static func serverConfiguration(_ settings: Settings) -> HTTPServerConfiguration {
-        HTTPServerConfiguration(
+        var configuration = HTTPServerConfiguration(
             host: settings.http.host, port: settings.http.port, threads: settings.http.threads,
             handlerThreads: settings.http.handlerThreads, connectionLimit: settings.http.connectionLimit,
             perIPConnectionLimit: settings.http.perIPConnectionLimit,
@@ -21,5 +21,9 @@ enum Startup {
             defaultBodyLimit: GatewayResponder.jsonBodyLimit,
             headDeadlineSeconds: Int(settings.http.headDeadline.components.seconds),
             bodyDeadlineSeconds: Int(settings.http.bodyDeadline.components.seconds))
+        // A trusted proxy carries many clients on one address: the per-address cap spares it
+        // (its clients' own limits apply per forwarded address, RateLimiter).
+        configuration.perIPLimitExemptPeers = settings.http.forwardedAllowIPs
+        return configuration
     }
 }

@@ -143,10 +143,9 @@ public final class HTTPServer: Sendable {
             MHD_OptionItem(option: MHD_OPTION.CONNECTION_MEMORY_LIMIT, value: max(4096, configuration.headerMemoryLimit),
                            ptr_value: nil),
         ]
-        if configuration.perIPConnectionLimit > 0 {
-            options.append(MHD_OptionItem(option: MHD_OPTION.PER_IP_CONNECTION_LIMIT,
-                                          value: configuration.perIPConnectionLimit, ptr_value: nil))
-        }
+        // The per-address cap is counted by `HTTPPeerConnections` (accept policy and
+        // connection notifications), not MHD_OPTION_PER_IP_CONNECTION_LIMIT: it spares
+        // trusted proxies.
         if configuration.threads > 1 {
             options.append(MHD_OptionItem(option: MHD_OPTION.THREAD_POOL_SIZE, value: configuration.threads,
                                           ptr_value: nil))
@@ -156,7 +155,8 @@ public final class HTTPServer: Sendable {
         var flags = MHD_USE_AUTO_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
         if socket.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         let daemon = options.withUnsafeBufferPointer { items in
-            galley_mhd_start(UInt32(flags), 0, galleyAccessHandler, cls, galleyRequestCompleted, cls, items.baseAddress)
+            galley_mhd_start(UInt32(flags), 0, galleyAccessHandler, cls, galleyRequestCompleted, cls,
+                             galleyAcceptPolicy, galleyConnectionNotify, items.baseAddress)
         }
         guard let daemon else {
             Unmanaged<HTTPServerCore>.fromOpaque(cls).release()

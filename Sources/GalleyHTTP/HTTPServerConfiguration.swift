@@ -1,5 +1,5 @@
 import Foundation
-import GalleyCore
+public import GalleyCore
 
 /// How an ``HTTPServer`` listens and how much it lets one client use.
 ///
@@ -19,6 +19,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Open connections per client (TCP peer) address at most; 0 means no limit. On by
     /// default, high enough for many phones behind one carrier NAT.
     public var perIPConnectionLimit: Int
+    /// Peers the per-address cap spares: trusted proxies (`FORWARDED_ALLOW_IPS`), whose
+    /// one address carries many clients. Empty by default: every peer is capped.
+    public var perIPLimitExemptPeers: ForwardedAllowList?
     /// Seconds from the request line to the end of the headers, and from the end of the
     /// headers to the end of the body: absolute, so a client sending a byte every few
     /// seconds (slowloris) cannot hold a connection past them. Over: the connection closes.

@@ -12,6 +12,7 @@ final class HTTPServerCore: Sendable {
     let logger: Logger
     let onRequestCompleted: HTTPServer.CompletionHook?
     let executor: BlockingExecutor
+    let peers: HTTPPeerConnections
     /// Requests between the request line and the end of their response.
     let inFlight = Atomic<Int>(0)
     /// Set when shutdown begins: responses then carry `Connection: close`.
@@ -29,6 +30,8 @@ final class HTTPServerCore: Sendable {
          onRequestCompleted: HTTPServer.CompletionHook?) {
         self.responder = responder
         self.configuration = configuration
+        self.peers = HTTPPeerConnections(limit: configuration.perIPConnectionLimit,
+                                         exempt: configuration.perIPLimitExemptPeers)
         self.logger = logger
         self.onRequestCompleted = onRequestCompleted
         self.executor = BlockingExecutor(name: "http-handler", threads: configuration.handlerThreads)
@@ -290,6 +293,11 @@ final class HTTPServerCore: Sendable {
     /// The peer's address as text; IPv4-mapped IPv6 addresses are shown as IPv4.
     static func remoteAddress(_ connection: OpaquePointer) -> String {
         guard let address = galley_mhd_client_addr(connection) else { return "" }
+        return addressText(address)
+    }
+
+    /// A socket address as text (no port); IPv4-mapped IPv6 addresses are shown as IPv4.
+    static func addressText(_ address: UnsafePointer<sockaddr>) -> String {
         var family = Int32(address.pointee.sa_family)
         var raw = in6_addr()  // large enough for either family
         switch family {

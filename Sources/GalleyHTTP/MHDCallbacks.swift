@@ -77,3 +77,34 @@ func galleyMHDLog(_ cls: UnsafeMutableRawPointer?, _ format: UnsafePointer<CChar
     while bytes.last == UInt8(ascii: "\n") || bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
     core.logger.debug("libmicrohttpd: " + String(decoding: bytes, as: UTF8.self))
 }
+
+/// MHD_AcceptPolicyCallback: refuses a connection from an address already holding its
+/// share (`HTTP_PER_IP_CONNECTION_LIMIT`), unless that address is a trusted proxy.
+func galleyAcceptPolicy(_ cls: UnsafeMutableRawPointer?, _ address: UnsafePointer<sockaddr>?,
+                        _ length: socklen_t) -> MHD_Result {
+    guard let cls, let address else { return .YES }
+    let core = Unmanaged<HTTPServerCore>.fromOpaque(cls).takeUnretainedValue()
+    return core.peers.admits(HTTPServerCore.addressText(address)) ? .YES : .NO
+}
+
+/// MHD_NotifyConnectionCallback: counts a connection open from start to close.
+/// `*socketContext` marks the ones counted, so a close pairs with its start.
+func galleyConnectionNotify(_ cls: UnsafeMutableRawPointer?, _ connection: OpaquePointer?,
+                            _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                            _ event: MHD_ConnectionNotificationCode) {
+    guard let cls, let connection, let socketContext else { return }
+    let core = Unmanaged<HTTPServerCore>.fromOpaque(cls).takeUnretainedValue()
+    let address = HTTPServerCore.remoteAddress(connection)
+    // MHD_CONNECTION_NOTIFY_STARTED (0) and MHD_CONNECTION_NOTIFY_CLOSED (1).
+    switch event.rawValue {
+    case 0:
+        if core.peers.opened(address) { socketContext.pointee = UnsafeMutableRawPointer(bitPattern: 1) }
+    case 1:
+        if socketContext.pointee != nil {
+            core.peers.closed(address)
+            socketContext.pointee = nil
+        }
+    default:
+        break
+    }
+}

@@ -41,4 +41,31 @@ import Testing
         }
         #expect(served, "a freed place was not given back")
     }
+
+    @Test func aTrustedProxyIsNotCappedButOtherPeersAre() async throws {
+        var configuration = HTTPServerTests.configuration
+        configuration.perIPConnectionLimit = 2
+        configuration.perIPLimitExemptPeers = ForwardedAllowList(parsing: "127.0.0.1")
+        let server = HTTPServer(configuration: configuration, responder: TestResponder())
+        try server.start()
+        defer { server.shutdown(deadline: .seconds(2)) }
+        // Four connections from the proxy's address, twice its cap, are all served.
+        let held = try (0..<4).map { _ in try TestHTTPClient(port: server.port) }
+        defer { held.forEach { $0.close() } }
+        for client in held { #expect(try client.request("GET", "/hello").status == 200) }
+    }
+
+    @Test func theCountPairsEveryStartWithItsCloseAndSparesOnlyTrustedPeers() {
+        let peers = HTTPPeerConnections(limit: 2, exempt: ForwardedAllowList(parsing: "10.0.0.0/8"))
+        #expect(peers.opened("192.0.2.1") && peers.opened("192.0.2.1"))
+        #expect(!peers.admits("192.0.2.1"))
+        #expect(peers.admits("192.0.2.2"))
+        peers.closed("192.0.2.1")
+        #expect(peers.admits("192.0.2.1") && peers.count("192.0.2.1") == 1)
+        // A proxy inside 10/8 is never counted, however many connections it holds.
+        for _ in 0..<5 { #expect(!peers.opened("10.1.2.3")) }
+        #expect(peers.admits("10.1.2.3") && peers.count("10.1.2.3") == 0)
+        // No limit: nothing is counted.
+        #expect(!HTTPPeerConnections(limit: 0, exempt: nil).opened("192.0.2.1"))
+    }
 }
