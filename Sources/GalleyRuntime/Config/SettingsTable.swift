@@ -80,7 +80,7 @@ public enum SettingsTable {
               readBy: gateway),
         .init("HTTP_CONNECTION_LIMIT", .integer(1...1_000_000), default: "4096", "Open connections at most.", readBy: gateway),
         .init("HTTP_PER_IP_CONNECTION_LIMIT", .integer(0...1_000_000), default: "256",
-              "Open connections per TCP peer address (0: no limit).", readBy: gateway),
+              "Open connections per TCP peer address (0: no limit); trusted proxies (FORWARDED_ALLOW_IPS) are spared.", readBy: gateway),
         .init("HTTP_TIMEOUT_SECONDS", .wholeSeconds(1...3600), default: "30", "Idle connection timeout.", readBy: gateway),
         .init("HTTP_HEAD_DEADLINE_SECONDS", .wholeSeconds(1...3600), default: "30",
               "Absolute deadline for a request's head (slow senders).", readBy: gateway),
