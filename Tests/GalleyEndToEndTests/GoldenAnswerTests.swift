@@ -10,7 +10,8 @@ import GalleyTestSupport
 ///
 /// A fresh database gets the original's dump (`original.sql`, alembic head
 /// `5b3e1a1b3c0a`), then the real gateway starts on it and runs Galley's migrations on
-/// top (the adoption path), with the recording's secrets. Every case of `replay.json`
+/// top (the adoption path), with secrets of this run (Galley refuses the recording's:
+/// they are published in this repository); every recorded credential is carried over. Every case of `replay.json`
 /// is replayed in order; the answer must equal the recording, or, where the case is
 /// one of the deliberate differences of docs/api.md, the behaviour Galley keeps.
 @Suite(.serialized)
@@ -21,8 +22,8 @@ struct GoldenAnswerTests {
         let gateway = try await GatewayProcess.start(GatewayProcess.Options(
             redisDatabase: 9,
             environment: [
-                "SECRET_KEY": fixtures.secretKey,
-                "REVENUECAT_WEBHOOK_SECRET": fixtures.webhookSecret,
+                "SECRET_KEY": Self.runSecretKey,
+                "REVENUECAT_WEBHOOK_SECRET": Self.runWebhookSecret,
                 "PROJECT_NAME": fixtures.projectName,
                 "CONFIG_PATH": GoldenFixtures.directory.appendingPathComponent("default_config.json").path,
                 "BACKEND_CORS_ORIGINS": "http://localhost,https://localhost,http://localhost.tiangolo.com",
@@ -66,18 +67,39 @@ struct GoldenAnswerTests {
         }
     }
 
+    /// This run's keys: Galley signs and verifies with no key written in the repository,
+    /// the recording's fixture keys included (issue 12), so the replay brings its own.
+    static let runSecretKey = Base64URL.encode(Crypto.randomBytes(32))
+    static let runWebhookSecret = "whsec-" + Base64URL.encode(Crypto.randomBytes(24))
+
+    /// A recorded header value with the recording's credentials carried over to this run's
+    /// keys: the webhook secret replaced, and every JWT the recording's key signed (valid,
+    /// expired or odd-claimed alike) signed again with this run's key, so each case still
+    /// sends what it meant to; forged signatures stay forged.
+    static func carried(_ value: String, from fixtures: GoldenFixtures) -> String {
+        let replaced = value.replacingOccurrences(of: fixtures.webhookSecret, with: runWebhookSecret)
+        return replaced.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return String(word) }
+            let signingInput = parts[0] + "." + parts[1]
+            let recorded = Base64URL.encode(Crypto.hmacSHA256(key: Array(fixtures.secretKey.utf8), data: String(signingInput)))
+            guard recorded == parts[2] else { return String(word) }
+            return signingInput + "." + Base64URL.encode(Crypto.hmacSHA256(key: Array(runSecretKey.utf8), data: String(signingInput)))
+        }.joined(separator: " ")
+    }
+
     /// Sends every case in order and compares; one issue lists every case that differs.
     private func replay(_ fixtures: GoldenFixtures, on gateway: GatewayProcess) async throws {
-        let signer = JWTSigner(secret: fixtures.secretKey)
+        let signer = JWTSigner(secret: Self.runSecretKey)
         var identical = 0
         var kept: [String] = []
         var failures: [String] = []
         for golden in fixtures.cases {
-            var headers = golden.headers
+            var headers = golden.headers.map { ($0.0, Self.carried($0.1, from: fixtures)) }
             if let userID = golden.tokenUserID {
                 headers.append(("Authorization", "Bearer " + signer.sign(subject: userID, expiresAt: Date().addingTimeInterval(3600))))
             } else if let literal = golden.authorizationHeader {
-                headers.append(("Authorization", literal))
+                headers.append(("Authorization", Self.carried(literal, from: fixtures)))
             }
             let response = try await gateway.request(golden.method, golden.path, headers: headers, body: golden.body)
             let problems: [String]

@@ -72,13 +72,19 @@ import GalleyTestSupport
     @Test func localNeverSignsWithAPlaceholderOrABuiltInKey() throws {
         var env = minimal
         env["ENVIRONMENT"] = "local"
-        for key in try Self.publishedKeys() where Settings.publishedKind(key) == .placeholder {
+        // Placeholders and this repository's own test keys alike (golden, chaos): no local
+        // process signs with them, and none verifies a webhook with a published secret.
+        for key in try Self.publishedKeys() {
             env["SECRET_KEY"] = key
+            env["REVENUECAT_WEBHOOK_SECRET"] = key
             let settings = try Settings.load(from: env)
             #expect(settings.auth.secretKey != key)
             #expect(settings.auth.secretKey.utf8.count >= 32)
-            #expect(settings.warnings.contains { $0.contains("SECRET_KEY is a placeholder") })
+            #expect(settings.warnings.contains { $0.contains("SECRET_KEY is a key published") })
+            #expect(settings.revenueCatWebhookSecret == nil, "\(key) verifies webhooks")
+            #expect(settings.warnings.contains { $0.contains("checks no webhook secret") })
         }
+        env["REVENUECAT_WEBHOOK_SECRET"] = nil
         // Unset: a random key per process, as the original drew one; two loads never agree.
         env["SECRET_KEY"] = nil
         let first = try Settings.load(from: env)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -32,7 +34,23 @@ import sys
 import time
 import urllib.parse
 
-from wire import send, user_token
+from wire import b64url, send, user_token
+
+
+def carried(value: str, recorded_key: str, key: str, recorded_webhook: str, webhook: str) -> str:
+    """A recorded header value moved to the server's own secrets: the webhook secret
+    replaced, every JWT the recording's key signed signed again with `key` (Galley
+    refuses the recording's keys: they are published in this repository)."""
+    value = value.replace(recorded_webhook, webhook)
+    words = []
+    for word in value.split(" "):
+        parts = word.split(".")
+        if len(parts) == 3:
+            signing_input = f"{parts[0]}.{parts[1]}".encode()
+            if b64url(hmac.new(recorded_key.encode(), signing_input, hashlib.sha256).digest()) == parts[2]:
+                word = f"{parts[0]}.{parts[1]}." + b64url(hmac.new(key.encode(), signing_input, hashlib.sha256).digest())
+        words.append(word)
+    return " ".join(words)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "Tests", "Fixtures", "golden"))
@@ -226,6 +244,9 @@ def main() -> int:
                     help="the server is Galley: expect its envelope where the original answered a bare "
                          '{"detail": ...} (same status and allow), and skip the other galley_differs cases '
                          "(GoldenAnswerTests checks their kept behaviour; docs/api.md lists them)")
+    ap.add_argument("--secret-key", help="the server's SECRET_KEY when it is not the recording's "
+                    "(Galley refuses the recording's); recorded tokens are signed again with it")
+    ap.add_argument("--webhook-secret", help="the server's REVENUECAT_WEBHOOK_SECRET when it is not the recording's")
     ap.add_argument("--only", action="append", default=[], help="run cases whose name starts with this (repeatable)")
     ap.add_argument("--wait", type=float, default=0.0,
                     help="seconds to sleep after restoring (e.g. for a server that reconnects)")
@@ -233,7 +254,10 @@ def main() -> int:
 
     with open(os.path.join(args.fixtures, "replay.json"), encoding="utf-8") as f:
         fixture = json.load(f)
-    key = fixture["metadata"]["secret_key"]
+    recorded_key = fixture["metadata"]["secret_key"]
+    recorded_webhook = fixture["metadata"]["webhook_secret"]
+    key = args.secret_key or recorded_key
+    webhook = args.webhook_secret or recorded_webhook
 
     if not args.no_restore:
         if not args.dsn:
@@ -258,12 +282,13 @@ def main() -> int:
             skipped += 1
             continue
         req = case["request"]
-        headers = dict(req.get("headers") or {})
+        headers = {name: carried(value, recorded_key, key, recorded_webhook, webhook)
+                   for name, value in (req.get("headers") or {}).items()}
         auth = req.get("auth")
         if isinstance(auth, dict) and "user_id" in auth:
             headers["Authorization"] = "Bearer " + user_token(auth["user_id"], key)
         elif isinstance(auth, dict) and "header" in auth:
-            headers["Authorization"] = auth["header"]
+            headers["Authorization"] = carried(auth["header"], recorded_key, key, recorded_webhook, webhook)
         try:
             status, hdrs, data = send(args.base_url, req["method"], req["path"], headers, request_body(req))
         except (OSError, http.client.HTTPException) as e:

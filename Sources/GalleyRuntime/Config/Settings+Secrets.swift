@@ -40,18 +40,14 @@ extension Settings {
         var warnings: [String] = []
         var current: String
         if let given = env.string("SECRET_KEY") {
-            if let kind = publishedKind(given) {
+            if publishedKind(given) != nil {
                 guard isLocal else {
                     throw .invalid("SECRET_KEY", expected: "a secret of your own, not a placeholder published in a repository")
                 }
-                if kind == .placeholder {
-                    warnings.append("SECRET_KEY is a placeholder published in a repository; this local process signs with a random key of its own instead (tokens do not survive a restart)")
-                    current = randomKey()
-                } else {
-                    // The golden replay mints its tokens with the recorded fixture key.
-                    warnings.append("SECRET_KEY is a test fixture key published in this repository: accepted in ENVIRONMENT=local only")
-                    current = given
-                }
+                // Placeholders and this repository's test keys alike: a local process signs
+                // with a random key of its own, never with one anyone can read.
+                warnings.append("SECRET_KEY is a key published in a repository; this local process signs with a random key of its own instead (tokens do not survive a restart)")
+                current = randomKey()
             } else {
                 current = given
                 if given.utf8.count < shortKeyBytes {
@@ -90,7 +86,7 @@ extension Settings {
             guard isLocal else {
                 throw .invalid("REVENUECAT_WEBHOOK_SECRET", expected: "a secret of your own, not a placeholder published in a repository")
             }
-            warnings.append("REVENUECAT_WEBHOOK_SECRET is a placeholder published in a repository: anyone can post webhooks to this local stack")
+            warnings.append("REVENUECAT_WEBHOOK_SECRET is a key published in a repository: this local process checks no webhook secret, as with none set (anyone can post webhooks to it)")
         }
         // The rest concerns the process that serves the API (the one requiring the secret).
         guard isLocal, requiringWebhookSecret else { return warnings }

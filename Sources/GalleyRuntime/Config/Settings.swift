@@ -187,7 +187,10 @@ public struct Settings: Sendable {
         let auth = Auth(secretKey: keys.current, previousSecretKeys: keys.previous,
                         accessTokenLifetime: try env.duration("ACCESS_TOKEN_EXPIRE_DAYS"))
 
-        let webhookSecret = try env.text("REVENUECAT_WEBHOOK_SECRET")
+        let givenWebhookSecret = try env.text("REVENUECAT_WEBHOOK_SECRET")
+        // A published secret verifies nothing anyone cannot forge: in local it counts as unset
+        // (the original's open local webhook), outside local exposureWarnings refuses it.
+        let webhookSecret = givenWebhookSecret.flatMap { isLocal && isPublishedKey($0) ? nil : $0 }
         if webhookSecret == nil && !isLocal && requiring.contains(.webhookSecret) { throw .missing("REVENUECAT_WEBHOOK_SECRET") }
 
         let storage = Storage(
@@ -264,7 +267,7 @@ public struct Settings: Sendable {
         }
 
         let warnings = try keys.warnings + storageWarnings + exposureWarnings(
-            env.environment, isLocal: isLocal, host: http.host, webhookSecret: webhookSecret,
+            env.environment, isLocal: isLocal, host: http.host, webhookSecret: givenWebhookSecret,
             requiringWebhookSecret: requiring.contains(.webhookSecret))
 
         return Settings(
