@@ -22,6 +22,9 @@ public final class AdminOperations: Sendable {
     let logger: Logger
     private let idSource: @Sendable () throws -> SnowflakeGenerator
     private let generator = Mutex<SnowflakeGenerator?>(nil)
+    /// The last hour's per-minute counts and when they were counted: finished minutes
+    /// do not change, so a polled overview counts only the last two again (docs/console.md).
+    let throughputCache = Mutex<(countedAt: Date, buckets: [AdminMinuteBucket])?>(nil)
 
     /// `ids` is asked for a Snowflake generator only when an action first needs ids (a
     /// ledger row, a retried task), so read-only use (the CLI's `status`) leases nothing.

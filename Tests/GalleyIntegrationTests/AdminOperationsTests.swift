@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import GalleyCore
 import GalleyPostgres
@@ -6,7 +7,7 @@ import GalleyRedis
 import GalleyRuntime
 import GalleyLedger
 import GalleyWebhooks
-import GalleyAdmin
+@testable import GalleyAdmin
 import GalleyTestSupport
 
 /// Every operator action against the real PostgreSQL and Redis: the stores the console and
@@ -373,6 +374,24 @@ import GalleyTestSupport
         #expect(overview.throughput.map(\.tasksCreated).reduce(0, +) == 2)
         #expect(overview.throughput.map(\.tasksCompleted).reduce(0, +) == 1)
         #expect(overview.throughput.map(\.tasksFailed).reduce(0, +) == 1)
+    }
+
+    @Test func aPolledOverviewRecountsOnlyItsLastMinutes() throws {
+        try credit(1000)
+        try makeTask(status: "pending")
+        let counted = operations.overview().throughput.map(\.tasksCreated).reduce(0, +)
+        #expect(counted == 1)
+        // Moved ten minutes back after the count: a finished minute is reused, not recounted...
+        let old = try makeTask(status: "pending")
+        try harness.pool.withConnection { _ = try $0.execute("UPDATE emoji_tasks SET created_at = now() - interval '10 minutes' WHERE id = $1", [old]) }
+        // ...while a task created now is counted in the live tail.
+        try makeTask(status: "pending")
+        let polled = operations.overview().throughput
+        #expect(polled.count == 60)
+        #expect(polled.map(\.tasksCreated).reduce(0, +) == 2, "the tail is recounted, the moved minute reused")
+        // Once the reuse time has passed, the whole hour is counted again.
+        operations.throughputCache.withLock { $0 = $0.map { (countedAt: $0.countedAt.addingTimeInterval(-AdminOperations.throughputReuse), buckets: $0.buckets) } }
+        #expect(operations.overview().throughput.map(\.tasksCreated).reduce(0, +) == 3)
     }
 
     @Test func overviewSaysWhichStoreIsDown() {
