@@ -108,21 +108,44 @@ public struct RewardRun: Sendable {
         }
     }
 
-    /// The batch statement alone, once.
+    /// The batch statement alone, once: the optimistic statement, and the locking one on
+    /// the same page when the first skipped accounts that changed under it or lost a
+    /// race on the unique reward key (see ``RewardStatements``). A dry run only counts.
     func runBatch(after: Int64, on connection: PostgresConnection) throws -> RewardBatchResult {
-        var binds: [any PostgresEncodable] = [
+        let binds: [any PostgresEncodable] = [
             after, options.batchSize, options.asOf, options.week.description, amounts.weekly, amounts.lifetime,
         ]
-        if !options.dryRun { binds.append(freshIDs(options.batchSize)) }
-        let sql = options.dryRun ? RewardStatements.countBatch : RewardStatements.creditBatch
+        if options.dryRun { return try batchResult(RewardStatements.countBatch, binds, on: connection).result }
+        do {
+            let (first, skipped) = try batchResult(
+                RewardStatements.optimisticCreditBatch, binds + [freshIDs(options.batchSize)], on: connection)
+            guard skipped > 0 else { return first }
+            var settled = try batchResult(
+                RewardStatements.creditBatch, binds + [freshIDs(options.batchSize)], on: connection).result
+            // The first statement committed its credits; the repeat sees them as already made.
+            settled.credited += first.credited
+            settled.points += first.points
+            return settled
+        } catch let error as PostgresError where error.sqlState == "23505" || error.sqlState == "40P01" {
+            logger.info("reward page raced another writer; repeating it with row locks", ["after": String(after)])
+            return try batchResult(
+                RewardStatements.creditBatch, binds + [freshIDs(options.batchSize)], on: connection).result
+        }
+    }
+
+    private func batchResult(
+        _ sql: String, _ binds: [any PostgresEncodable], on connection: PostgresConnection
+    ) throws -> (result: RewardBatchResult, skipped: Int) {
         guard let row = try connection.query(sql, binds).first else { throw RewardError.unexpectedResult }
-        return RewardBatchResult(
+        let result = RewardBatchResult(
             eligible: try row.decode(Int.self, "eligible"),
             credited: try row.decode(Int.self, "credited"),
             points: try row.decode(Int64.self, "points"),
             missingAccounts: try row.decode(Int.self, "missing"),
             lastUserID: try row.decode(Int64?.self, "last_user_id")
         )
+        let skipped = sql == RewardStatements.optimisticCreditBatch ? try row.decode(Int.self, "skipped") : 0
+        return (result, skipped)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
