@@ -16,6 +16,13 @@ import GalleyRuntime
 public struct RewardRun: Sendable {
     /// How often a page is repeated after creating missing points accounts before giving up.
     static let accountAttempts = 3
+    /// The `reward_runs` counts are refreshed after the first batch and then at most this
+    /// often (and at the end): one commit per batch for them cost a re-run about as much
+    /// as its reads.
+    static let recordInterval: Duration = .seconds(1)
+    /// The largest read-only page a run counts in one statement when skipping ahead over
+    /// users that already have the week's reward (a re-run): pages double up to this.
+    static let largestProbe = 100_000
 
     public let pool: PostgresPool
     public let ids: SnowflakeGenerator
@@ -37,7 +44,8 @@ public struct RewardRun: Sendable {
     /// every finished batch committed. `progress` gets the totals after each batch.
     ///
     /// Unless it is a dry run, the run is recorded in `reward_runs` (outcome `succeeded`
-    /// or `failed`; a process killed mid-run leaves `running`).
+    /// or `failed`; a process killed mid-run leaves `running`, with counts at most
+    /// ``recordInterval`` old).
     @discardableResult
     public func run(
         shouldStop: () -> Bool = { false },
@@ -57,14 +65,28 @@ public struct RewardRun: Sendable {
             try pool.withConnection { connection in
                 if let runID { try recordStart(runID, on: connection) }
                 var after = Int64.min
+                var lastRecorded = ContinuousClock.now
+                var probeSize = 0  // > 0 after a page that needed nothing: skip ahead by read-only counts
                 while true {
                     if shouldStop() { throw RewardError.interrupted }
-                    let batch = try creditPage(after: after, on: connection)
+                    var batch: RewardBatchResult
+                    var size = options.batchSize
+                    if probeSize > 0, case let probe = try countPage(after: after, size: probeSize, on: connection),
+                       probe.credited == 0 {
+                        (batch, size) = (probe, probeSize)
+                        probeSize = min(probeSize * 2, Self.largestProbe)
+                    } else {
+                        batch = try creditPage(after: after, on: connection)
+                        probeSize = batch.credited == 0 && !options.dryRun ? min(size * 2, Self.largestProbe) : 0
+                    }
                     summary.add(batch)
                     summary.seconds = RewardRun.seconds(since: started)
-                    if let runID { try record(runID, summary, outcome: nil, on: connection) }
+                    if let runID, summary.batches == 1 || ContinuousClock.now - lastRecorded >= Self.recordInterval {
+                        try record(runID, summary, outcome: nil, on: connection)
+                        lastRecorded = .now
+                    }
                     progress(summary)
-                    guard batch.eligible == options.batchSize, let last = batch.lastUserID else { break }
+                    guard batch.eligible == size, let last = batch.lastUserID else { break }
                     after = last
                 }
                 summary.seconds = RewardRun.seconds(since: started)
@@ -106,6 +128,15 @@ public struct RewardRun: Sendable {
             )
             logger.info("created missing points accounts", ["count": String(created)])
         }
+    }
+
+    /// A read-only count of the page of `size` eligible users after `after` (the dry-run
+    /// statement): when none of them lacks the reward, the run skips the page unlocked.
+    func countPage(after: Int64, size: Int, on connection: PostgresConnection) throws -> RewardBatchResult {
+        let binds: [any PostgresEncodable] = [
+            after, size, options.asOf, options.week.description, amounts.weekly, amounts.lifetime,
+        ]
+        return try batchResult(RewardStatements.countBatch, binds, on: connection).result
     }
 
     /// The batch statement alone, once: the optimistic statement, and the locking one on
