@@ -16,6 +16,13 @@ import GalleyRuntime
 public struct RewardRun: Sendable {
     /// How often a page is repeated after creating missing points accounts before giving up.
     static let accountAttempts = 3
+    /// The `reward_runs` counts are refreshed after the first batch and then at most this
+    /// often (and at the end): one commit per batch for them cost a re-run about as much
+    /// as its reads.
+    static let recordInterval: Duration = .seconds(1)
+    /// The largest read-only page a run counts in one statement when skipping ahead over
+    /// users that already have the week's reward (a re-run): pages double up to this.
+    static let largestProbe = 100_000
 
     public let pool: PostgresPool
     public let ids: SnowflakeGenerator
@@ -37,7 +44,8 @@ public struct RewardRun: Sendable {
     /// every finished batch committed. `progress` gets the totals after each batch.
     ///
     /// Unless it is a dry run, the run is recorded in `reward_runs` (outcome `succeeded`
-    /// or `failed`; a process killed mid-run leaves `running`).
+    /// or `failed`; a process killed mid-run leaves `running`, with counts at most
+    /// ``recordInterval`` old).
     @discardableResult
     public func run(
         shouldStop: () -> Bool = { false },
@@ -57,14 +65,28 @@ public struct RewardRun: Sendable {
             try pool.withConnection { connection in
                 if let runID { try recordStart(runID, on: connection) }
                 var after = Int64.min
+                var lastRecorded = ContinuousClock.now
+                var probeSize = 0  // > 0 after a page that needed nothing: skip ahead by read-only counts
                 while true {
                     if shouldStop() { throw RewardError.interrupted }
-                    let batch = try creditPage(after: after, on: connection)
+                    var batch: RewardBatchResult
+                    var size = options.batchSize
+                    if probeSize > 0, case let probe = try countPage(after: after, size: probeSize, on: connection),
+                       probe.credited == 0 {
+                        (batch, size) = (probe, probeSize)
+                        probeSize = min(probeSize * 2, Self.largestProbe)
+                    } else {
+                        batch = try creditPage(after: after, on: connection)
+                        probeSize = batch.credited == 0 && !options.dryRun ? min(size * 2, Self.largestProbe) : 0
+                    }
                     summary.add(batch)
                     summary.seconds = RewardRun.seconds(since: started)
-                    if let runID { try record(runID, summary, outcome: nil, on: connection) }
+                    if let runID, summary.batches == 1 || ContinuousClock.now - lastRecorded >= Self.recordInterval {
+                        try record(runID, summary, outcome: nil, on: connection)
+                        lastRecorded = .now
+                    }
                     progress(summary)
-                    guard batch.eligible == options.batchSize, let last = batch.lastUserID else { break }
+                    guard batch.eligible == size, let last = batch.lastUserID else { break }
                     after = last
                 }
                 summary.seconds = RewardRun.seconds(since: started)
@@ -108,21 +130,53 @@ public struct RewardRun: Sendable {
         }
     }
 
-    /// The batch statement alone, once.
+    /// A read-only count of the page of `size` eligible users after `after` (the dry-run
+    /// statement): when none of them lacks the reward, the run skips the page unlocked.
+    func countPage(after: Int64, size: Int, on connection: PostgresConnection) throws -> RewardBatchResult {
+        let binds: [any PostgresEncodable] = [
+            after, size, options.asOf, options.week.description, amounts.weekly, amounts.lifetime,
+        ]
+        return try batchResult(RewardStatements.countBatch, binds, on: connection).result
+    }
+
+    /// The batch statement alone, once: the optimistic statement, and the locking one on
+    /// the same page when the first skipped accounts that changed under it or lost a
+    /// race on the unique reward key (see ``RewardStatements``). A dry run only counts.
     func runBatch(after: Int64, on connection: PostgresConnection) throws -> RewardBatchResult {
-        var binds: [any PostgresEncodable] = [
+        let binds: [any PostgresEncodable] = [
             after, options.batchSize, options.asOf, options.week.description, amounts.weekly, amounts.lifetime,
         ]
-        if !options.dryRun { binds.append(freshIDs(options.batchSize)) }
-        let sql = options.dryRun ? RewardStatements.countBatch : RewardStatements.creditBatch
+        if options.dryRun { return try batchResult(RewardStatements.countBatch, binds, on: connection).result }
+        do {
+            let (first, skipped) = try batchResult(
+                RewardStatements.optimisticCreditBatch, binds + [freshIDs(options.batchSize)], on: connection)
+            guard skipped > 0 else { return first }
+            var settled = try batchResult(
+                RewardStatements.creditBatch, binds + [freshIDs(options.batchSize)], on: connection).result
+            // The first statement committed its credits; the repeat sees them as already made.
+            settled.credited += first.credited
+            settled.points += first.points
+            return settled
+        } catch let error as PostgresError where error.sqlState == "23505" || error.sqlState == "40P01" {
+            logger.info("reward page raced another writer; repeating it with row locks", ["after": String(after)])
+            return try batchResult(
+                RewardStatements.creditBatch, binds + [freshIDs(options.batchSize)], on: connection).result
+        }
+    }
+
+    private func batchResult(
+        _ sql: String, _ binds: [any PostgresEncodable], on connection: PostgresConnection
+    ) throws -> (result: RewardBatchResult, skipped: Int) {
         guard let row = try connection.query(sql, binds).first else { throw RewardError.unexpectedResult }
-        return RewardBatchResult(
+        let result = RewardBatchResult(
             eligible: try row.decode(Int.self, "eligible"),
             credited: try row.decode(Int.self, "credited"),
             points: try row.decode(Int64.self, "points"),
             missingAccounts: try row.decode(Int.self, "missing"),
             lastUserID: try row.decode(Int64?.self, "last_user_id")
         )
+        let skipped = sql == RewardStatements.optimisticCreditBatch ? try row.decode(Int.self, "skipped") : 0
+        return (result, skipped)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
