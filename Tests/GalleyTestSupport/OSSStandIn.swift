@@ -9,52 +9,23 @@ package final class OSSStandIn: Sendable {
     package static let accessKeyID = "LTAI-galley-test"
     package static let accessKeySecret = "galley-oss-test-secret"
 
-    package let port: Int
     package let bucket: String
-    package let logPath: String
-    private let process: Process
+    private let process: StandInProcess
+    package var port: Int { process.port }
 
     /// `http://127.0.0.1:<port>`: an IP endpoint, which oss2 (and Galley) address path-style.
     package var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, bucket: String, logPath: String, process: Process) {
-        self.port = port
+    private init(bucket: String, process: StandInProcess) {
         self.bucket = bucket
-        self.logPath = logPath
         self.process = process
     }
 
     package static func start(bucket: String = "galley-\(UInt32.random(in: 0...UInt32.max))") async throws -> OSSStandIn {
-        let port = try GatewayProcess.freePort()
-        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("oss-standin-\(port).log").path
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            TestEnvironment.repositoryRoot.appendingPathComponent("scripts/standins").path, "oss",
-            "--port", String(port), "--bucket", bucket,
-            "--access-key-id", accessKeyID, "--access-key-secret", accessKeySecret,
-        ]
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let standIn = OSSStandIn(port: port, bucket: bucket, logPath: logPath, process: process)
-        // The first run creates the venv (pip install oss2): allow a few minutes.
-        let ready = try await onThread { () -> Bool in
-            let deadline = Date().addingTimeInterval(300)
-            while Date() < deadline && process.isRunning {
-                if let answer = try? GatewayHTTPClient.request(port: port, method: "GET", path: "/_standin/health", timeoutSeconds: 2),
-                   answer.status == 200 { return true }
-                usleep(100_000)
-            }
-            return false
-        }
-        guard ready else {
-            await standIn.stop()
-            throw GatewayHTTPClient.ClientError(description: "OSS stand-in did not start: \(standIn.logTail())")
-        }
-        return standIn
+        let process = try await StandInProcess.start("oss", arguments: [
+            "--bucket", bucket, "--access-key-id", accessKeyID, "--access-key-secret", accessKeySecret,
+        ])
+        return OSSStandIn(bucket: bucket, process: process)
     }
 
     /// Galley's OSS storage pointed at this stand-in.
@@ -87,27 +58,9 @@ package final class OSSStandIn: Sendable {
         return try await onThread { try GatewayHTTPClient.raw(port: port, bytes: bytes, timeoutSeconds: 10) }
     }
 
-    package func logTail(_ bytes: Int = 3000) -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return String(text.suffix(bytes))
-    }
+    package func logTail(_ bytes: Int = 3000) -> String { process.logTail(bytes) }
 
-    package func stop() async {
-        let process = self.process
-        if process.isRunning { process.terminate() }
-        _ = try? await onThread { () -> Void in
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            while process.isRunning { usleep(20_000) }
-        }
-        try? FileManager.default.removeItem(atPath: logPath)
-    }
-}
-
-/// A test body that failed against the stand-in, with the stand-in's log.
-package struct StandInFailure: Error, CustomStringConvertible {
-    package let description: String
+    package func stop() async { await process.stop() }
 }
 
 extension OSSStandIn {

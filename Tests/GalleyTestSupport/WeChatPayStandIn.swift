@@ -8,52 +8,25 @@ import GalleyCore
 package final class WeChatPayStandIn: Sendable {
     package static let publicKeyID = "PUB_KEY_ID_0119000091912025120200000000000001"
 
-    package let port: Int
     package let directory: String
-    package let logPath: String
-    private let process: Process
+    private let process: StandInProcess
+    package var port: Int { process.port }
+    package var logPath: String { process.logPath }
 
     package var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, directory: String, logPath: String, process: Process) {
-        self.port = port
+    private init(directory: String, process: StandInProcess) {
         self.directory = directory
-        self.logPath = logPath
         self.process = process
     }
 
     package static func start() async throws -> WeChatPayStandIn {
-        let port = try GatewayProcess.freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("wechatpay")).path
-        let logPath = directory + ".log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            TestEnvironment.repositoryRoot.appendingPathComponent("scripts/standins").path, "wechatpay",
-            "--port", String(port), "--dir", directory, "--mchid", WeChatPayTestKeys.mchID, "--appid", WeChatPayTestKeys.appID,
+        let process = try await StandInProcess.start("wechatpay", arguments: [
+            "--dir", directory, "--mchid", WeChatPayTestKeys.mchID, "--appid", WeChatPayTestKeys.appID,
             "--api-v3-key", WeChatPayTestKeys.apiV3Key, "--merchant-serial", WeChatPayTestKeys.merchantSerial,
-        ]
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let standIn = WeChatPayStandIn(port: port, directory: directory, logPath: logPath, process: process)
-        // The first run may create the venv (pip install): allow a few minutes.
-        let ready = try await onThread { () -> Bool in
-            let deadline = Date().addingTimeInterval(300)
-            while Date() < deadline && process.isRunning {
-                if let answer = try? GatewayHTTPClient.request(port: port, method: "GET", path: "/_standin/health", timeoutSeconds: 2),
-                   answer.status == 200 { return true }
-                usleep(100_000)
-            }
-            return false
-        }
-        guard ready else {
-            await standIn.stop()
-            throw StandInFailure(description: "WeChat Pay stand-in did not start: \(standIn.logTail())")
-        }
-        return standIn
+        ], logPath: directory + ".log")
+        return WeChatPayStandIn(directory: directory, process: process)
     }
 
     /// The `WECHATPAY_*` environment of a Galley process paying through this stand-in.
@@ -82,20 +55,10 @@ package final class WeChatPayStandIn: Sendable {
         return json
     }
 
-    package func logTail(_ bytes: Int = 3000) -> String {
-        String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(bytes))
-    }
+    package func logTail(_ bytes: Int = 3000) -> String { process.logTail(bytes) }
 
     package func stop() async {
-        let process = self.process
-        if process.isRunning { process.terminate() }
-        _ = try? await onThread { () -> Void in
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            while process.isRunning { usleep(20_000) }
-        }
-        try? FileManager.default.removeItem(atPath: logPath)
+        await process.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
