@@ -12,13 +12,7 @@ extension EmojiCreation {
                         storedHash: String?, batcher: CreateBatcher) throws -> HTTPResponse? {
         let services = context.services
         let taskID = services.ids.next()
-        let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
-            ("task_id", String(taskID)),
-            ("user_id", String(userID)),
-            ("image_url", request.imageURL),
-            ("driven_id", request.drivenID),
-            ("detect_result", JSONWriter.string(detectResult)),
-        ])
+        let outbox = taskEntry(id: services.ids.next(), taskID: taskID, userID: userID, request: request, detectResult: detectResult)
         let item = CreateBatchItem(
             userID: userID, cost: cost, taskID: taskID, ledgerID: services.ids.next(), outbox: outbox,
             drivenID: request.drivenID, imageURL: request.imageURL, detectResult: JSONWriter.string(detectResult),

@@ -81,13 +81,7 @@ enum EmojiCreation {
           // Fresh ids per attempt: an id another process minted is retried (IDCollision).
           (task, outbox) = try IDCollision.retrying { () throws -> (EmojiTaskRecord, OutboxEntry) in
             let taskID = services.ids.next()
-            let outbox = OutboxEntry(id: services.ids.next(), stream: "emoji_tasks", fields: [
-                ("task_id", String(taskID)),
-                ("user_id", String(userID)),
-                ("image_url", request.imageURL),
-                ("driven_id", request.drivenID),
-                ("detect_result", JSONWriter.string(detectResult)),
-            ])
+            let outbox = taskEntry(id: services.ids.next(), taskID: taskID, userID: userID, request: request, detectResult: detectResult)
             let task = try services.postgres.withTransaction { connection -> EmojiTaskRecord in
                 let created = try connection.query(
                     """
@@ -124,6 +118,17 @@ enum EmojiCreation {
     }
 
     /// The body and the `Idempotency-Key` header (1–128 characters).
+    /// The `emoji_tasks` entry of a new task (the contract's fields), sent through the outbox.
+    static func taskEntry(id: Int64, taskID: Int64, userID: Int64, request: Request, detectResult: JSONValue) -> OutboxEntry {
+        OutboxEntry(id: id, stream: "emoji_tasks", fields: [
+            ("task_id", String(taskID)),
+            ("user_id", String(userID)),
+            ("image_url", request.imageURL),
+            ("driven_id", request.drivenID),
+            ("detect_result", JSONWriter.string(detectResult)),
+        ])
+    }
+
     static func parse(_ context: RequestContext, body decoded: RequestBody) throws(APIError) -> Request {
         var body = try Validation.model(decoded)
         let imageURL = body.string("image_url", minLength: 1, maxLength: 1024)
