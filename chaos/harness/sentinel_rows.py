@@ -17,13 +17,13 @@ from . import fleet, load, stack
 from .common import (check, fresh, log, metric, row, seed_users, shuffled, task_counts, unfinished_events,
                      wait_until, write_ids)
 from .pg import ints
+from .lost_writes import RECONCILE_AFTER, LostWritesLoad
 from .scenarios import _creates, _drain_tasks, _provider_duplicates, _save, _users, _webhook_events
 
 DATA_PORT = int(os.environ.get("CHAOS_SENTINEL_DATA_PORT", "56424"))
 SENTINEL_PORT = int(os.environ.get("CHAOS_SENTINEL_PORT", "26424"))
 SENTINEL_DIR = os.path.join(stack.STATE, "sentinel")
 MASTER = "galley"
-RECONCILE_AFTER = 5
 
 
 def _script(*args, timeout=60):
@@ -145,23 +145,9 @@ def scenario_k(bin_dir):
     try:
         fl.start_fake(latency=0.5, failure_rate=0.1)
         fl.start_gateway()
-        users = _users(fl, "k")
-        user_ids = seed_users(fl.db, 940_000_000_000, 30)
-        events, packs = _webhook_events("k", user_ids, 100, int(time.time() * 1000))
-        events = shuffled(events, 11)
-        tally = load.Tally()
-        accepted_events = []
-        lock = threading.Lock()
-
-        def hook(client, event):
-            status, _dup, _ = load.post_webhook(client, event)
-            if status == 200:
-                with lock:
-                    accepted_events.append(event["id"])
-
-        half = len(events) // 2
-        _creates("k", users, tally, count=150, rate=100)
-        load.run_jobs(events[:half], hook, threads=8, rate=200)
+        writes = LostWritesLoad(fl, "k", 940_000_000_000, 11)
+        tally, events, accepted_events = writes.tally, writes.events, writes.accepted_events
+        writes.first_half()
         master = _master()
         replica = _replica_of(master)
         replica_stopped = _pid(replica)
@@ -169,12 +155,7 @@ def scenario_k(bin_dir):
         # A stopped process still receives into its socket buffer; cutting the link makes it lag.
         _cli(master, "CLIENT", "KILL", "TYPE", "replica")
         log(f"k: replica {replica} stopped and cut off; the master {master} acknowledges the second half alone")
-        second = load.Tally()
-        _creates("k2", users, second, count=150, rate=100)
-        load.run_jobs(events[half:], hook, threads=8, rate=200)
-        tally.accepted.extend(second.accepted)
-        tally.sent += second.sent
-        tally.status.update(second.status)
+        writes.second_half()
         outbox_gone = wait_until(lambda: ints(stack.PG_PORT, fl.db, "SELECT count(*) FROM outbox")[0] == 0, 20, interval=0.2)
         entries_on_master = int(_cli(master, "XLEN", "emoji_tasks").strip() or "0")
         os.kill(_pid(master), signal.SIGKILL)
@@ -198,35 +179,21 @@ def scenario_k(bin_dir):
         lost_events = len(accepted_events) - events_after
         log(f"k: the promoted replica holds {entries_after} of {len(tally.accepted)} accepted task entries and "
             f"{events_after} of {len(accepted_events)} event entries")
-        _save(fl, "tasks", tally)
-        write_ids(os.path.join(fl.logdir, "accepted_events.txt"), accepted_events)
-        t0 = time.time()
-        fl.start_emoji()
-        fl.start_webhook()
-        drained, seconds = _drain_tasks(fl.db)
-        events_drained = wait_until(lambda: unfinished_events(fl.db) == 0, 60)
-        events_seconds = time.time() - t0
-        resent_tasks = metric(fleet.EMOJI_METRICS_PORT, "galley_reconciler_resent_total")
-        resent_events = metric(fleet.WEBHOOK_METRICS_PORT, "galley_reconciler_resent_total")
-        stats, dups = _provider_duplicates(fl, "k")
-        dups.update(_provider_duplicates(fl, "k2")[1])
-        accepted_set = set(accepted_events)
-        accepted_packs = {txn: uid for txn, uid in packs.items() if f"chaos-k-pack-{txn.rsplit('-', 1)[1]}" in accepted_set}
-        results = check(fl.db, accepted_tasks=tally.accepted, accepted_events=accepted_events, packs=accepted_packs)
+        got = writes.recover()
+        stats, dups = got.stats, got.dups
         alive = fl.gateway.alive()
-        notes = (f"workers away; replica SIGSTOPped and its link cut for the second half (150 creates + {len(events) - half} webhooks), "
+        notes = (f"workers away; replica SIGSTOPped and its link cut for the second half (150 creates + {len(events) - writes.half} webhooks), "
                  f"master SIGKILLed, replica promoted: {lost_tasks} accepted tasks and {lost_events} accepted events "
                  f"lost their acknowledged entry (outbox empty: {outbox_gone}); reconcile threshold {RECONCILE_AFTER}s; "
-                 f"re-sent {resent_tasks:.0f} tasks, {resent_events:.0f} events; tasks drained in {seconds:.0f}s, "
-                 f"events in {events_seconds:.0f}s; gateway alive after: {alive}; provider submits "
+                 f"re-sent {got.resent_tasks:.0f} tasks, {got.resent_events:.0f} events; tasks drained in {got.seconds:.0f}s, "
+                 f"events in {got.events_seconds:.0f}s; gateway alive after: {alive}; provider submits "
                  f"{stats.get('submits_total')} for {stats.get('distinct_images')} images, {len(dups)} submitted twice; "
                  f"answers {tally.statuses()}")
-        if not (drained and events_drained):
+        if not got.drained:
             notes += "; DRAIN TIMED OUT"
         return row("k", "Acknowledged writes lost (lagging replica promoted by Sentinel)", tally.sent + len(events),
-                   len(tally.accepted) + len(accepted_events), results, doubled_extra=sum(v - 1 for v in dups.values()),
-                   notes=notes, ok_extra=drained and events_drained and outbox_gone and lost_tasks > 0 and promoted,
-                   details=[f"images submitted more than once: {dict(list(dups.items())[:10])}"] if dups else [])
+                   len(tally.accepted) + len(accepted_events), got.results, doubled_extra=got.doubled,
+                   notes=notes, ok_extra=got.drained and outbox_gone and lost_tasks > 0 and promoted, details=got.details)
     finally:
         if replica_stopped is not None:
             os.kill(replica_stopped, signal.SIGCONT)
