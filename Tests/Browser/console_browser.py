@@ -239,7 +239,9 @@ def main():
         form.find_element(By.NAME, "amount").send_keys("-100")
         form.find_element(By.NAME, "reason").send_keys("correction without JavaScript")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        if "Debited 100" not in flash(plain) or int(text(plain, "#balance strong")) != balance - 100:
+        # The click returns before the answer's page has loaded: wait for it as the other posts do.
+        wait_for(plain, "the adjustment's result without JavaScript", lambda: "Debited 100" in flash(plain), 30)
+        if int(text(plain, "#balance strong")) != balance - 100:
             fail("a form did not post without JavaScript", plain)
         log("JavaScript off: pages render and forms post")
     finally:
