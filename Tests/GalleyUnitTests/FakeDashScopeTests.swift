@@ -104,6 +104,29 @@ import GalleyTestSupport
         #expect(fake.stats.duplicateSubmits == ["https://img.test/1.jpg": 2])
     }
 
+    @Test func everyAcceptedSubmissionIsLoggedWithItsArrivalAndTaskID() throws {
+        let clock = MockClock()
+        let fake = FakeDashScope(now: { clock.now })
+        let first = try json(fake.respond(to: request("POST", FakeDashScope.synthesisPath, body: Self.submitBody, async: true)))
+        clock.advance(2.5)
+        fake.update { $0.throttleRate = 1 }
+        #expect(fake.respond(to: request("POST", FakeDashScope.synthesisPath, body: Self.submitBody, async: true)).status == 429)
+        fake.update { $0.throttleRate = 0 }
+        let second = try json(fake.respond(to: request("POST", FakeDashScope.synthesisPath, body: Self.submitBody, async: true)))
+        let log = fake.submissions
+        // The throttled one was not accepted, so it is not logged.
+        #expect(log.map(\.taskID) == [first["output"]?["task_id"]?.stringValue, second["output"]?["task_id"]?.stringValue].compactMap { $0 })
+        #expect(log.count == 2 && log[1].at - log[0].at == 2.5)
+        #expect(log.allSatisfy { $0.imageURL == "https://img.test/1.jpg" })
+        let served = try json(fake.respond(to: request("GET", "/_fake/submissions", auth: nil)))
+        let entries = try #require(served["submissions"]?.arrayValue)
+        #expect(entries.count == 2)
+        #expect(entries[1]["task_id"]?.stringValue == log[1].taskID)
+        #expect(entries[0]["at"]?.doubleValue == log[0].at)
+        _ = fake.respond(to: request("POST", "/_fake/reset", auth: nil))
+        #expect(fake.submissions.isEmpty)
+    }
+
     @Test func adminRoutesChangeAndResetTheFake() throws {
         let fake = FakeDashScope()
         let changed = fake.respond(to: request("POST", "/_fake/config", body: ["latency_seconds": 3, "failure_rate": 0.25], auth: nil))

@@ -48,7 +48,7 @@ def main(argv):
     stack.start()
     try:
         selftest_failures = selftest.run()
-        log(f"checker self-test: {len(selftest.BREAKS)} deliberate violations, {len(selftest_failures)} not detected")
+        log(f"checker self-test: {len(selftest.BREAKS) + len(selftest.DOUBLE_BREAKS)} deliberate violations, {len(selftest_failures)} not detected")
         for name in chosen:
             if name == "fuzz":
                 continue

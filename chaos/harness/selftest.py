@@ -4,7 +4,7 @@ matching check must report. Run by chaos/run before any scenario; also `chaos/ch
 import glob
 import os
 
-from . import invariants, stack
+from . import doubles, invariants, stack
 from .pg import psql
 
 DB = "chaos_selftest"
@@ -56,6 +56,51 @@ BREAKS = [
 ]
 
 
+# Doubled provider submissions (row l): one worker process killed at t=110, its successor
+# started at 110.5 and not killed; the window is measured from the committed ids (0.2 s).
+# The consistent image A was sent 0.2 s before the kill and its first id never committed.
+DOUBLE_GENERATIONS = [doubles.Generation(100.0, 110.0), doubles.Generation(110.5, None)]
+DOUBLE_GOOD = [("A", "a1", 109.8, None), ("A", "a2", 111.0, 111.2), ("Z", "z1", 104.0, 104.1)]
+DOUBLE_BREAKS = [
+    ("a resubmission although the first task id had been committed",
+     [("B", "b1", 109.9, 110.0), ("B", "b2", 111.0, 111.1)]),
+    ("a resubmission with no kill within the window after the first submission",
+     [("C", "c1", 105.0, None), ("C", "c2", 111.0, 111.1)]),
+    ("a resubmission by a process that was never killed",
+     [("D", "d1", 112.0, None), ("D", "d2", 113.0, 113.1)]),
+]
+
+
+def _double_check(entries):
+    submissions = [{"image_url": image, "task_id": tid, "at": at} for image, tid, at, _ in entries]
+    stored_ids = {tid: committed for _, tid, _, committed in entries if committed is not None}
+    window = max(doubles.window(submissions, stored_ids))
+    return doubles.classify(submissions, stored_ids, DOUBLE_GENERATIONS, window)
+
+
+def _doubles_selftest(db):
+    """The classification of doubled submissions can fail, and the trigger logs committed ids only."""
+    failures = []
+    base = _double_check(DOUBLE_GOOD)
+    if base["unexplained"] or base["explained"] != {"A": 1}:
+        failures.append(f"a resubmission after a kill not explained: {base}")
+    for description, extra in DOUBLE_BREAKS:
+        if not _double_check(DOUBLE_GOOD + extra)["unexplained"]:
+            failures.append(f"not detected: {description}")
+    doubles.install(db)
+    psql(stack.PG_PORT, db, """
+        INSERT INTO users (id, device_id, is_vip, created_at, updated_at) VALUES (9, 'st-9', false, now(), now());
+        INSERT INTO emoji_tasks (id, user_id, driven_id, source_image_url, status, points_cost, created_at)
+        VALUES (901, 9, 'd', 'u9', 'processing', 0, now());
+        BEGIN; UPDATE emoji_tasks SET aliyun_task_id = 'rolled-back' WHERE id = 901; ROLLBACK;
+        UPDATE emoji_tasks SET aliyun_task_id = 'committed' WHERE id = 901;
+        UPDATE emoji_tasks SET status = 'completed' WHERE id = 901;""")
+    logged = doubles.stored(db)
+    if set(logged) != {"committed"}:
+        failures.append(f"stored task ids logged wrongly (want only the committed one): {sorted(logged)}")
+    return failures
+
+
 def _migrate(db):
     root = stack.ROOT
     for path in sorted(glob.glob(os.path.join(root, "Sources", "GalleyRuntime", "Schema", "Migrations", "*.sql"))):
@@ -86,6 +131,7 @@ def run():
             # Undo: rebuild the consistent data set.
             psql(stack.PG_PORT, DB, "TRUNCATE users, user_points, point_transactions, emoji_tasks, orders, "
                                     "revenuecat_events, reward_runs CASCADE;\n" + GOOD)
+        failures += _doubles_selftest(DB)
     finally:
         stack.drop_database(DB)
     return failures

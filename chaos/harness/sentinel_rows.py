@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 
-from . import fleet, load, stack
+from . import doubles, fleet, load, stack
 from .common import (check, fresh, log, metric, row, seed_users, shuffled, task_counts, unfinished_events,
                      wait_until, write_ids)
 from .pg import ints
@@ -205,7 +205,11 @@ def scenario_l(bin_dir):
     total = int(os.environ.get("CHAOS_L_TASKS", "10000"))
     kills_wanted = 10
     concurrency = int(os.environ.get("CHAOS_L_CONCURRENCY", "400"))
-    fl = fresh("l", bin_dir, EMOJI_CONCURRENCY=concurrency, EMOJI_POLL_INTERVAL_SECONDS=0.5)
+    # The bound on submissions sent and not yet stored, per process (the default unless set).
+    in_flight = int(os.environ.get("CHAOS_L_SUBMITS_IN_FLIGHT", "16"))
+    fl = fresh("l", bin_dir, EMOJI_CONCURRENCY=concurrency, EMOJI_POLL_INTERVAL_SECONDS=0.5,
+               EMOJI_SUBMITS_IN_FLIGHT=in_flight)
+    doubles.install(fl.db)
     try:
         fl.start_fake(latency=0.3, failure_rate=0.05)
         fl.start_gateway()
@@ -213,6 +217,7 @@ def scenario_l(bin_dir):
         from .common import fund
         fund(fl.db, [u for _, u in users], 1_000_000)
         tally = load.Tally()
+        generations = [doubles.Generation(time.time())]
         fl.start_emoji(consumer="chaos-emoji-0")
         kills = []
         stop = threading.Event()
@@ -228,10 +233,12 @@ def scenario_l(bin_dir):
                 wait_until(lambda: metric(fleet.EMOJI_METRICS_PORT, "galley_emoji_tasks_in_flight") >= 20, 20,
                            interval=0.05)
                 in_flight = int(metric(fleet.EMOJI_METRICS_PORT, "galley_emoji_tasks_in_flight"))
+                generations[-1].killed = time.time()
                 fl.emoji.kill9()
                 processing, done = task_counts(fl.db)
                 kills.append((in_flight, done))
                 log(f"l: SIGKILL EmojiWorker #{k + 1} with {in_flight} tasks in the process ({done} done)")
+                generations.append(doubles.Generation(time.time()))
                 fl.start_emoji(consumer=f"chaos-emoji-{(k + 1) % 2}")
 
         t = threading.Thread(target=killer)
@@ -246,20 +253,56 @@ def scenario_l(bin_dir):
         t.join()
         elapsed = time.time() - t_start
         stats, dups = _provider_duplicates(fl, "l")
+        got = _classify_doubles(fl, "l", generations, in_flight)
         results = check(fl.db, accepted_tasks=tally.accepted)
+        explained = sum(got["explained"].values())
+        unexplained = sum(n for n, _ in got["unexplained"].values())
         notes = (f"{len(kills)} kills (tasks in the process at each: {', '.join(str(i) for i, _ in kills)}); "
                  f"{len(tally.accepted)} tasks accepted in {create_seconds:.0f}s, all ended {elapsed:.0f}s after the first "
-                 f"create; EMOJI_CONCURRENCY {concurrency}, fake latency 0.3 s, failure rate 5%; provider submits "
-                 f"{stats.get('submits_total')} for {stats.get('distinct_images')} images, {len(dups)} submitted twice; "
-                 f"answers {tally.statuses()}")
+                 f"create; EMOJI_CONCURRENCY {concurrency}, EMOJI_SUBMITS_IN_FLIGHT {in_flight}, DASHSCOPE_SUBMIT_RATE "
+                 f"2000/s, fake latency 0.3 s, failure rate 5%; provider submits {stats.get('submits_total')} for "
+                 f"{stats.get('distinct_images')} images: {explained} resubmissions explained (each first submission "
+                 f"arrived ≤ {got['window'] * 1000:.0f} ms, the measured window, before a SIGKILL of its sender and its "
+                 f"task id was never committed; per kill {got['per_kill_text']}, bound {in_flight}), {unexplained} "
+                 f"unexplained; answers {tally.statuses()}")
         if not drained:
             notes += "; DRAIN TIMED OUT"
+        details = got["details"]
+        if got["unexplained"]:
+            details.append("UNEXPLAINED doubles: " + "; ".join(
+                f"{image}: {reason}" for image, (_, reason) in list(got["unexplained"].items())[:10]))
         return row("l", "EmojiWorker SIGKILL x10 during 10 000 tasks", tally.sent, len(tally.accepted), results,
-                   doubled_extra=sum(v - 1 for v in dups.values()), notes=notes,
-                   ok_extra=drained and len(kills) == kills_wanted,
-                   details=[f"images submitted more than once: {dict(list(dups.items())[:10])}"] if dups else [])
+                   doubled_extra=unexplained, notes=notes,
+                   ok_extra=drained and len(kills) == kills_wanted and got["complete"] and got["within_bound"],
+                   details=details)
     finally:
         fl.stop()
+
+
+def _classify_doubles(fl, scenario, generations, bound):
+    """The fake's submission log against the committed task ids (doubles.py)."""
+    log_answer = fleet.get_json(f"http://127.0.0.1:{fleet.FAKE_PORT}/_fake/submissions", timeout=60)
+    submissions = log_answer.get("submissions", [])
+    stored_ids = doubles.stored(fl.db)
+    spans = doubles.window(submissions, stored_ids)
+    window = spans[-1] if spans else 0.0
+    got = doubles.classify(submissions, stored_ids, generations, window,
+                           prefix=f"http://127.0.0.1:{fleet.FAKE_PORT}/img/{scenario}-")
+    got["window"] = window
+    got["complete"] = log_answer.get("dropped", 0) == 0
+    got["per_kill_text"] = ", ".join(str(n) for _, n, _ in got["per_kill"])
+    # EMOJI_SUBMITS_IN_FLIGHT bounds what one kill can double; more means the bound is broken.
+    got["within_bound"] = all(n <= bound for _, n, _ in got["per_kill"])
+    got["details"] = [
+        f"window (commit of the provider task id − its arrival at the provider) over {len(spans)} committed ids: "
+        f"p50 {doubles.quantile(spans, 0.5) * 1000:.0f} ms, p90 {doubles.quantile(spans, 0.9) * 1000:.0f} ms, "
+        f"p99 {doubles.quantile(spans, 0.99) * 1000:.0f} ms, max {window * 1000:.0f} ms",
+        f"explained resubmissions per kill (bound EMOJI_SUBMITS_IN_FLIGHT = {bound}) / submissions from the killed "
+        "process that arrived within the window before it: "
+        + ", ".join(f"kill {i + 1}: {n}/{near}" for i, (_, n, near) in enumerate(got["per_kill"])),
+    ]
+    log("l: " + "; ".join(got["details"]))
+    return got
 
 
 def stop_topology():

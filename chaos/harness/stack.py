@@ -78,7 +78,10 @@ synchronous_commit = on
 """
         _as_pg(["sh", "-c", f"cat >> '{data}/postgresql.conf'"], input=conf, text=True, check=True)
     if pg_ctl("status", check=False).returncode != 0:
-        pg_ctl("-l", os.path.join(data, "server.log"), "-w", "-t", "60", "start")
+        # Commit timestamps date each committed provider task id for row l's window; the
+        # port is CHAOS_PG_PORT's even when the data directory was made with another one.
+        pg_ctl("-l", os.path.join(data, "server.log"), "-w", "-t", "60", "-o",
+               f"-c track_commit_timestamp=on -c port={PG_PORT}", "start")
     for _ in range(100):
         if psql(PG_PORT, "postgres", "SELECT 1", check=False) is not None:
             return

@@ -11,7 +11,8 @@ public import GalleyHTTP
 /// itself. Answers are computed in memory under one lock, so every route is answered
 /// on the server's I/O threads.
 ///
-/// Admin routes: `GET /_fake/stats`, `POST /_fake/config` (JSON with any of
+/// Admin routes: `GET /_fake/stats`, `GET /_fake/submissions` (each accepted submission's
+/// arrival time and task id), `POST /_fake/config` (JSON with any of
 /// `latency_seconds`, `failure_rate`, `throttle_rate`, `unknown_rate`), `POST /_fake/reset`.
 public final class FakeDashScope: HTTPResponder {
     static let detectPath = "/api/v1/services/aigc/image2video/face-detect"
@@ -31,6 +32,7 @@ public final class FakeDashScope: HTTPResponder {
         var configuration: FakeDashScopeConfiguration
         var tasks: [String: FakeTask] = [:]
         var stats = FakeDashScopeStats()
+        var submissions = FakeDashScopeSubmissionLog()
     }
 
     private let state: Mutex<State>
@@ -43,6 +45,8 @@ public final class FakeDashScope: HTTPResponder {
     }
 
     public var stats: FakeDashScopeStats { state.withLock { $0.stats } }
+    /// Accepted submissions in arrival order (at most ``FakeDashScopeSubmissionLog/capacity``).
+    public var submissions: [FakeDashScopeSubmission] { state.withLock { $0.submissions.entries } }
     public var configuration: FakeDashScopeConfiguration { state.withLock { $0.configuration } }
 
     public func update(_ change: (inout FakeDashScopeConfiguration) -> Void) {
@@ -54,6 +58,7 @@ public final class FakeDashScope: HTTPResponder {
         state.withLock { state in
             state.tasks = [:]
             state.stats = FakeDashScopeStats()
+            state.submissions = FakeDashScopeSubmissionLog()
         }
     }
 
@@ -64,6 +69,8 @@ public final class FakeDashScope: HTTPResponder {
         switch (request.method, path) {
         case ("GET", "/_fake/stats"):
             return HTTPResponse(json: stats.json)
+        case ("GET", "/_fake/submissions"):
+            return HTTPResponse(json: state.withLock { $0.submissions.json })
         case ("POST", "/_fake/config"):
             return configure(request)
         case ("POST", "/_fake/reset"):
@@ -135,9 +142,11 @@ public final class FakeDashScope: HTTPResponder {
             }
             let roll = Double.random(in: 0..<1)
             let outcome: Outcome = roll < config.failureRate ? .failed : roll < config.failureRate + config.unknownRate ? .unknown : .succeeded
-            state.tasks[id] = FakeTask(submitted: now(), latency: config.latencySeconds, outcome: outcome)
+            let arrived = now()
+            state.tasks[id] = FakeTask(submitted: arrived, latency: config.latencySeconds, outcome: outcome)
             state.stats.submitsTotal += 1
             state.stats.submitsByImage[imageURL, default: 0] += 1
+            state.submissions.append(FakeDashScopeSubmission(imageURL: imageURL, taskID: id, at: arrived))
             return false
         }
         if throttled { return FakeDashScope.throttle() }
