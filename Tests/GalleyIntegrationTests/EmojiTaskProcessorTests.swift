@@ -22,7 +22,7 @@ import GalleyTestSupport
     let pool: PostgresPool
     let fixtures: EmojiFixtures
     let settings: Settings
-    let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 4)
+    let redis = RedisPool(configuration: .testStack(), size: 4)
 
     init() throws {
         settings = try TestEnvironment.tableDefaults()
@@ -92,6 +92,23 @@ import GalleyTestSupport
         #expect(try fixtures.refunds(task) == 0)
         #expect(try fixtures.balance(user) == 800)
         #expect(try fixtures.ledgerViolations(users: [user]).isEmpty)
+    }
+
+    /// A SIGKILL resubmits every task whose submission was sent and whose provider id is
+    /// not stored yet: EMOJI_SUBMITS_IN_FLIGHT bounds how many those can be at once.
+    @Test func submissionsInFlightStayWithinTheirBound() async throws {
+        let user = try fixtures.user(balance: 10_000)
+        let tasks = try (0..<8).map { _ in try fixtures.task(userID: user) }
+        let provider = ScriptedEmojiProvider(.init(submitDelay: .milliseconds(150)))
+        let processor = processor(provider) { $0.submitsInFlight = 2 }
+        let outcomes = try await withThrowingTaskGroup(of: EmojiTaskOutcome.self) { group in
+            for task in tasks { group.addTask { try await processor.process(taskID: task) } }
+            return try await group.reduce(into: [EmojiTaskOutcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 8)
+        #expect(outcomes.allSatisfy { if case .completed = $0 { true } else { false } })
+        #expect(provider.submits == 8)
+        #expect(provider.mostSubmitsRunning == 2)
     }
 
     @Test func providerFailureFailsAndRefundsExactlyOnce() async throws {
@@ -359,7 +376,7 @@ import GalleyTestSupport
             UPDATE emoji_tasks SET status = 'processing', worker = 'slow', worker_lease_until = now() - interval '5 seconds' WHERE id = $1
             """, [fresh])
         // Its own Redis database: the stream name is fixed by the contract.
-        let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort, database: 6), size: 2)
+        let redis = RedisPool(configuration: .testStack(database: 6), size: 2)
         defer { redis.shutdown() }
         let before = try await redis.withConnection { try $0.xlen(EmojiWorkerConfiguration.stream) }
         let sweeper = EmojiTaskSweeper(store: EmojiTaskStore(pool: pool, ledger: fixtures.ledger), redis: redis,

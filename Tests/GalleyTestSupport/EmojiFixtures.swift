@@ -174,6 +174,8 @@ package final class ScriptedEmojiProvider: EmojiProvider {
         var submitAttempts = 0
         var queries: [String: Int] = [:]
         var submittedImages: [String: Int] = [:]
+        var submitsRunning = 0
+        var mostSubmitsRunning = 0
     }
 
     private let state: Mutex<State>
@@ -184,6 +186,8 @@ package final class ScriptedEmojiProvider: EmojiProvider {
     package var submitAttempts: Int { state.withLock { $0.submitAttempts } }
     package var queries: Int { state.withLock { $0.queries.values.reduce(0, +) } }
     package var submittedImages: [String: Int] { state.withLock { $0.submittedImages } }
+    /// The most submit calls that were running at one time.
+    package var mostSubmitsRunning: Int { state.withLock { $0.mostSubmitsRunning } }
 
     package func update(_ change: (inout Script) -> Void) { state.withLock { change(&$0.script) } }
 
@@ -197,10 +201,13 @@ package final class ScriptedEmojiProvider: EmojiProvider {
             if !state.script.submitErrors.isEmpty { return (state.script.submitErrors.removeFirst(), .zero, 0) }
             state.submits += 1
             state.submittedImages[request.imageURL, default: 0] += 1
+            state.submitsRunning += 1
+            state.mostSubmitsRunning = max(state.mostSubmitsRunning, state.submitsRunning)
             return (nil, state.script.submitDelay, state.submits)
         }
         if let error { throw error }
         if delay > .zero { try? await Task.sleep(for: delay) }
+        state.withLock { $0.submitsRunning -= 1 }
         return SubmittedTask(taskID: "p-\(number)-\(request.imageURL.hashValue)", status: "PENDING")
     }
 

@@ -84,6 +84,7 @@ import GalleyTestSupport
         #expect(String(config.concurrency) == table("EMOJI_CONCURRENCY"))
         #expect(String(config.maxDeliveries) == table("EMOJI_MAX_DELIVERIES"))
         #expect(String(config.submitAttempts) == table("EMOJI_SUBMIT_ATTEMPTS"))
+        #expect(String(config.submitsInFlight) == table("EMOJI_SUBMITS_IN_FLIGHT"))
         #expect(String(config.userShare) == table("DASHSCOPE_USER_SHARE"))
         #expect(config.claimMinIdle == .seconds(Int64(table("EMOJI_CLAIM_IDLE_SECONDS")) ?? -1))
         #expect(config.pollInterval == .seconds(Int64(table("EMOJI_POLL_INTERVAL_SECONDS")) ?? -1))

@@ -31,6 +31,8 @@ public final class EmojiTaskProcessor: Sendable {
     let limiter: SubmitRateLimiter?
     /// Each user's share of the provider; nil: no per-user cap.
     let share: UserSubmitShare?
+    /// Bounds submissions sent and not yet stored (``EmojiWorkerConfiguration/submitsInFlight``).
+    let submitSlots: AsyncSemaphore
     let logger: Logger
 
     public init(configuration: EmojiWorkerConfiguration, store: EmojiTaskStore, provider: any EmojiProvider,
@@ -44,6 +46,7 @@ public final class EmojiTaskProcessor: Sendable {
         self.share = share
         self.leases = leases ?? EmojiLeaseKeeper(store: store, worker: configuration.workerID, lease: configuration.leaseDuration, logger: logger)
         self.metrics = metrics
+        self.submitSlots = AsyncSemaphore(permits: max(1, configuration.submitsInFlight))
         self.logger = logger
     }
 
@@ -169,6 +172,13 @@ public final class EmojiTaskProcessor: Sendable {
                     throw EmojiProcessingError.leaseLost(task.id)
                 }
             }
+            // A SIGKILL between the provider's answer and the stored id resubmits the task
+            // on resume: at most `submitsInFlight` tasks are in that window at once.
+            await submitSlots.acquire()
+            if Task.isCancelled {
+                submitSlots.release()
+                throw CancellationError()
+            }
             // From here until the provider's id is stored, shutdown must not interrupt: an
             // unstructured task does not inherit the caller's cancellation.
             let critical = Task { [provider, store, metrics, configuration, logger] () throws -> CriticalResult in
@@ -197,7 +207,15 @@ public final class EmojiTaskProcessor: Sendable {
                     }
                 }
             }
-            switch try await critical.value {
+            let criticalResult: CriticalResult
+            do {
+                criticalResult = try await critical.value
+            } catch {
+                submitSlots.release()
+                throw error
+            }
+            submitSlots.release()
+            switch criticalResult {
             case .recorded(let id, let at):
                 logger.debug("submitted", ["task_id": String(task.id), "provider_task_id": id])
                 return .submitted(id, at)

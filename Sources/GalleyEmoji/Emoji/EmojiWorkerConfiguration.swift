@@ -31,6 +31,9 @@ public struct EmojiWorkerConfiguration: Sendable {
     public var leaseDuration: Duration
     /// Submit attempts (transient errors only) before the task fails and is refunded.
     public var submitAttempts: Int
+    /// Submissions sent whose provider task id is not stored yet, at most: a SIGKILL
+    /// resubmits exactly those on resume (DashScope takes no idempotency key).
+    public var submitsInFlight: Int
     /// Attempts to store a finished video before the entry is left for a later delivery.
     public var storeAttempts: Int = 4
     public var backoff = Backoff()
@@ -65,6 +68,7 @@ public struct EmojiWorkerConfiguration: Sendable {
         leaseDuration = settings.workers.emojiLease
         readBlock = settings.workers.emojiReadBlock
         submitAttempts = settings.workers.emojiSubmitAttempts
+        submitsInFlight = settings.workers.emojiSubmitsInFlight
         shutdownDeadline = settings.shutdownDeadline
         pollInterval = settings.dashScope.pollInterval
         pollTimeout = settings.dashScope.pollTimeout

@@ -125,6 +125,8 @@ public struct Settings: Sendable {
         public var emojiReconcileAfter: Duration = .seconds(300)
         /// A `received` webhook event this old with no outbox row and no live entry is sent again.
         public var webhookReconcileAfter: Duration = .seconds(120)
+        /// Submissions one EmojiWorker has sent and not yet stored the provider's task id of.
+        public var emojiSubmitsInFlight: Int = 16
     }
 
     public var deployment: Deployment
@@ -259,7 +261,8 @@ public struct Settings: Sendable {
             applySandboxEvents: try env.flag("WEBHOOK_APPLY_SANDBOX"),
             metricsPort: try env.optionalInt("METRICS_PORT"),
             emojiReconcileAfter: try env.duration("EMOJI_RECONCILE_AFTER_SECONDS"),
-            webhookReconcileAfter: try env.duration("WEBHOOK_RECONCILE_AFTER_SECONDS"))
+            webhookReconcileAfter: try env.duration("WEBHOOK_RECONCILE_AFTER_SECONDS"),
+            emojiSubmitsInFlight: try env.int("EMOJI_SUBMITS_IN_FLIGHT"))
 
         // Any case, as before: the logger's own parser decides.
         guard let logLevel = Logger.Level(name: try env.required("LOG_LEVEL")) else {
