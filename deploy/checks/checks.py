@@ -787,6 +787,201 @@ def check_operations_doc() -> None:
     print(f"{len(text.splitlines())} lines")
 
 
+# ------------------------------------------------------- k8s Sentinel variant
+
+SENTINEL_OVERLAY = os.path.join(K8S, "sentinel")
+
+
+def _json_pointer(doc, path: str):
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in path.lstrip("/").split("/")]
+    parent = doc
+    for part in parts[:-1]:
+        parent = parent[int(part)] if isinstance(parent, list) else parent[part]
+    return parent, parts[-1]
+
+
+def _apply_json6902(doc: dict, ops: list) -> None:
+    """The operations kustomize's inline patches use here: add, replace, remove."""
+    for op in ops:
+        parent, last = _json_pointer(doc, op["path"])
+        key = (len(parent) if last == "-" else int(last)) if isinstance(parent, list) else last
+        if op["op"] == "replace":
+            if isinstance(parent, list):
+                if key >= len(parent):
+                    raise KeyError(f"{op['path']}: no such element to replace")
+            elif key not in parent:
+                raise KeyError(f"{op['path']}: no such field to replace")
+            parent[key] = op["value"]
+        elif op["op"] == "add":
+            if isinstance(parent, list):
+                parent.insert(key, op["value"])
+            else:
+                parent[key] = op["value"]
+        elif op["op"] == "remove":
+            del parent[key]
+        else:
+            raise ValueError(f"unsupported patch op {op['op']!r}")
+
+
+def _merge(base: dict, patch: dict) -> None:
+    """A strategic merge as far as these patches need it: maps merge, anything else replaces."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def sentinel_overlay() -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """What `kubectl apply -k deploy/k8s/sentinel` applies: the base resources with the
+    overlay's own and its patches applied. Answers (built docs, the overlay's own docs)."""
+    import copy
+
+    path = os.path.join(SENTINEL_OVERLAY, "kustomization.yaml")
+    k = load_yaml_all(path)[0]
+    if k.get("apiVersion") != "kustomize.config.k8s.io/v1beta1" or k.get("kind") != "Kustomization":
+        fail("sentinel/kustomization.yaml: not a kustomize.config.k8s.io/v1beta1 Kustomization")
+    for key in k:
+        if key not in {"apiVersion", "kind", "namespace", "resources", "patches"}:
+            fail(f"sentinel/kustomization.yaml: unexpected field {key!r}")
+    resources = k.get("resources", [])
+    if not any(r.rstrip("/") == ".." for r in resources):
+        fail("sentinel/kustomization.yaml: the base (..) is not a resource")
+    base = load_yaml_all(os.path.join(K8S, "kustomization.yaml"))[0]
+    docs = []
+    for r in base.get("resources", []):
+        docs += [(os.path.join(K8S, r), copy.deepcopy(d)) for d in load_yaml_all(os.path.join(K8S, r))]
+    own = []
+    for r in resources:
+        if r.rstrip("/") == "..":
+            continue
+        full = os.path.join(SENTINEL_OVERLAY, r)
+        if not os.path.isfile(full):
+            fail(f"sentinel/kustomization.yaml: {r} does not exist")
+            continue
+        own += [(full, d) for d in load_yaml_all(full)]
+    docs += [(p, copy.deepcopy(d)) for p, d in own]
+    used = {"kustomization.yaml"} | {r for r in resources}
+    for patch in k.get("patches", []):
+        if "path" in patch:
+            used.add(patch["path"])
+            full = os.path.join(SENTINEL_OVERLAY, patch["path"])
+            for pd in load_yaml_all(full):
+                own.append((full, pd))
+                targets = [d for _, d in docs if d.get("kind") == pd.get("kind")
+                           and d.get("metadata", {}).get("name") == pd.get("metadata", {}).get("name")]
+                if len(targets) != 1:
+                    fail(f"{rel(full)}: patches {len(targets)} resources named "
+                         f"{pd.get('kind')}/{pd.get('metadata', {}).get('name')}, not one")
+                for t in targets:
+                    _merge(t, {key: v for key, v in pd.items() if key not in ("apiVersion", "kind", "metadata")})
+        else:
+            target = patch.get("target", {})
+            ops = yaml.safe_load(patch.get("patch", "")) or []
+            targets = [d for _, d in docs if d.get("kind") == target.get("kind")
+                       and d.get("metadata", {}).get("name") == target.get("name")]
+            if len(targets) != 1:
+                fail(f"sentinel/kustomization.yaml: a patch targets {len(targets)} resources "
+                     f"({target.get('kind')}/{target.get('name')}), not one")
+            for t in targets:
+                _apply_json6902(t, ops)
+    for extra in sorted(os.path.basename(p) for p in glob.glob(os.path.join(SENTINEL_OVERLAY, "*.yaml"))):
+        if extra not in used:
+            fail(f"sentinel/{extra} is neither a resource nor a patch of the overlay")
+    return docs, own
+
+
+def check_k8s_sentinel() -> None:
+    import jsonschema
+    from kubernetes_validate import utils as kv
+
+    docs, own = sentinel_overlay()
+    count = 0
+    for path, doc in own:
+        if doc.get("kind") == "ConfigMap" and doc.get("metadata", {}).get("name") == "galley-config":
+            continue  # a patch: validated below as part of the built ConfigMap
+        for version in K8S_VERSIONS:
+            try:
+                kv.validate(doc, version, True)
+                count += 1
+            except kv.ValidationError as e:
+                fail(f"{rel(path)}: {doc.get('kind')}/{doc.get('metadata', {}).get('name')} (k8s {version}): "
+                     f"{'.'.join(str(p) for p in e.path)}: {e.message}")
+    by_kind = {}
+    for _, d in docs:
+        by_kind.setdefault(d.get("kind"), {})[d.get("metadata", {}).get("name")] = d
+    config = by_kind.get("ConfigMap", {}).get("galley-config", {})
+    for version in K8S_VERSIONS:
+        try:
+            kv.validate(config, version, True)
+        except kv.ValidationError as e:
+            fail(f"ConfigMap/galley-config with the overlay's patch (k8s {version}): {e.message}")
+    data = config.get("data", {})
+    sts = by_kind.get("StatefulSet", {}).get("galley-redis")
+    if sts is None:
+        fail("no StatefulSet/galley-redis in the Sentinel overlay")
+        return
+    spec = sts["spec"]
+    svc = by_kind.get("Service", {}).get(spec.get("serviceName"))
+    if svc is None or svc["spec"].get("clusterIP") != "None":
+        fail(f"StatefulSet/galley-redis: serviceName {spec.get('serviceName')!r} is not a headless Service here")
+    replicas = spec.get("replicas", 1)
+    ns = sts["metadata"].get("namespace", "galley")
+    expected = ",".join(f"galley-redis-{i}.{spec.get('serviceName')}.{ns}.svc.cluster.local:26379"
+                        for i in range(replicas))
+    if data.get("REDIS_SENTINELS") != expected:
+        fail(f"galley-config REDIS_SENTINELS is {data.get('REDIS_SENTINELS')!r}; the StatefulSet's Sentinels are {expected!r}")
+    master = data.get("REDIS_SENTINEL_MASTER")
+    scripts = by_kind.get("ConfigMap", {}).get("galley-redis-scripts", {}).get("data", {})
+    monitor = re.search(r"sentinel monitor (\S+) \S+ 6379 (\d+)", scripts.get("sentinel.sh", ""))
+    if not monitor or monitor.group(1) != master:
+        fail(f"sentinel.sh does not monitor the master REDIS_SENTINEL_MASTER names ({master!r})")
+    elif not (replicas // 2 < int(monitor.group(2)) <= replicas):
+        fail(f"Sentinel quorum {monitor.group(2)} is not a majority of {replicas} Sentinels")
+    redis_sh = scripts.get("redis.sh", "")
+    for flag in ("--appendonly yes", "--maxmemory-policy noeviction", "--min-replicas-to-write 1"):
+        if flag not in redis_sh:
+            fail(f"redis.sh does not start the data nodes with {flag}")
+    if replicas < 3:
+        fail(f"StatefulSet/galley-redis: {replicas} pods; three Sentinels need three")
+    pdb = by_kind.get("PodDisruptionBudget", {}).get("galley-redis")
+    if pdb is None or pdb["spec"].get("maxUnavailable") != 1:
+        fail("no PodDisruptionBudget galley-redis with maxUnavailable 1")
+    pod = spec["template"]["spec"]
+    if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+        fail("StatefulSet/galley-redis: runAsNonRoot is not true")
+    for c in pod["containers"]:
+        res = c.get("resources", {})
+        if not res.get("requests") or "memory" not in res.get("limits", {}):
+            fail(f"StatefulSet/galley-redis/{c['name']}: needs resource requests and a memory limit")
+        sc = c.get("securityContext", {})
+        if sc.get("allowPrivilegeEscalation") is not False or sc.get("capabilities", {}).get("drop") != ["ALL"]:
+            fail(f"StatefulSet/galley-redis/{c['name']}: securityContext not restricted")
+    with open(os.path.join(DEPLOY, "schemas", "keda-scaledobject.schema.json"), encoding="utf-8") as f:
+        validator = jsonschema.Draft202012Validator(json.load(f))
+    scaled = by_kind.get("ScaledObject", {})
+    for name, so in scaled.items():
+        for err in validator.iter_errors(so):
+            fail(f"ScaledObject/{name} with the overlay's patch: "
+                 f"{'.'.join(str(p) for p in err.absolute_path)}: {err.message}")
+        for trig in so["spec"].get("triggers", []):
+            md = trig.get("metadata", {})
+            if trig.get("type") != "redis-sentinel-streams":
+                fail(f"ScaledObject/{name}: trigger {trig.get('name')} is {trig.get('type')!r}, not redis-sentinel-streams")
+            if md.get("addresses") != expected or md.get("sentinelMaster") != master:
+                fail(f"ScaledObject/{name}: trigger {trig.get('name')} does not ask the StatefulSet's Sentinels for {master!r}")
+            if STREAM_GROUPS.get(md.get("stream")) != md.get("consumerGroup"):
+                fail(f"ScaledObject/{name}: stream/group {md.get('stream')}/{md.get('consumerGroup')} not the contract's")
+            if md.get("stream") == "emoji_tasks" and "pendingEntriesCount" in md \
+                    and md["pendingEntriesCount"] != str(data.get("EMOJI_CONCURRENCY")):
+                fail(f"ScaledObject/{name}: pendingEntriesCount should equal EMOJI_CONCURRENCY")
+        if not any("lagCount" in t.get("metadata", {}) for t in so["spec"].get("triggers", [])):
+            fail(f"ScaledObject/{name}: no consumer-group lag trigger (lagCount) in the Sentinel variant")
+    if len(scaled) < 2:
+        fail("the Sentinel overlay lost the base's ScaledObjects")
+    print(f"{len(docs)} resources built, {count} validations of the overlay's own (strict), {len(scaled)} ScaledObjects patched")
+
+
 CHECKS = {
     "yaml-parse": check_yaml_parse,
     "json-parse": check_json_parse,
@@ -803,6 +998,7 @@ CHECKS = {
     "grafana": check_grafana,
     "alert-metrics": check_alert_metrics,
     "operations-doc": check_operations_doc,
+    "k8s-sentinel": check_k8s_sentinel,
 }
 
 
