@@ -80,11 +80,23 @@ extension AdminOperations {
         guard !fields.isEmpty else {
             return AdminDeadLetterResult(stream: stream, id: id, outcome: .skipped, detail: "the entry has no fields to replay")
         }
+        let onCluster = !redis.configuration.clusterNodes.isEmpty
         let newID = try redis.withConnection { connection -> String? in
             var args: [RedisArgument] = [.string(id)]
             for (name, value) in fields { args += [.string(name), .string(value)] }
-            return try connection.eval(AdminOperations.replayScript, keys: [stream.deadLetterStream, stream.rawValue], args: args)
-                .checked().stringValue
+            guard onCluster else {
+                return try connection.eval(AdminOperations.replayScript, keys: [stream.deadLetterStream, stream.rawValue], args: args)
+                    .checked().stringValue
+            }
+            // On a Cluster the two streams (the contract's names) are in different slots: two
+            // single-key steps, the XADD first, so a crash between them leaves the letter to
+            // replay again (the consumers are idempotent), never lost. Two operators racing
+            // may both add it; each consumer still applies it once.
+            let dead = try connection.command(["XRANGE", .string(stream.deadLetterStream), .string(id), .string(id)]).checked()
+            guard let found = dead.arrayValue, !found.isEmpty else { return nil }
+            let added = try connection.command(["XADD", .string(stream.rawValue), "*"] + Array(args.dropFirst())).checked()
+            _ = try connection.xdel(stream.deadLetterStream, ids: [id])
+            return added.stringValue
         }
         guard let newID else { return AdminDeadLetterResult(stream: stream, id: id, outcome: .gone) }
         try postgres.withConnection { connection in

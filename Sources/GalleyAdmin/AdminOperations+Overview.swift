@@ -70,10 +70,11 @@ extension AdminOperations {
         }
     }
 
-    /// Every leased node id: one MGET over the 1 024 possible keys (no SCAN), then their TTLs.
+    /// Every leased node id: one pipeline of GETs over the 1 024 possible keys (no SCAN; not
+    /// one MGET, whose keys span a Cluster's slots: the pipeline is split per node), then their TTLs.
     func snowflakeNodes(on connection: RedisConnection) throws -> [AdminSnowflakeNode] {
         let keys = SnowflakeGenerator.nodeIDRange.map { "\(SnowflakeNodeLease.keyPrefix)\($0)" }
-        guard case .array(let values) = try connection.command(["MGET"] + keys.map { .string($0) }) else { return [] }
+        let values = try connection.pipeline(keys.map { ["GET", .string($0)] })
         let held = zip(SnowflakeGenerator.nodeIDRange, values).compactMap { node, value in
             value.stringValue.map { (node, $0) }
         }

@@ -178,9 +178,10 @@ extension AdminOperations {
         return summary
     }
 
-    /// Sends an outbox row the way the gateway does (the same `galley:outbox:sent:<id>`
-    /// marker, so the gateway's relay never sends it twice), then deletes the row. When
-    /// Redis is away the row stays and the relay sends it later.
+    /// Sends an outbox row the way the gateway does (the same `galley:outbox:sent:{<stream>}:<id>`
+    /// marker as `OutboxPublisher.sentKey`, so the gateway's relay never sends it twice; in
+    /// the stream's slot, so one script may touch both on a Cluster), then deletes the row.
+    /// When Redis is away the row stays and the relay sends it later.
     func publishOutbox(id: Int64, stream: String, fields: [(String, String)]) {
         let script = """
             if redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) then \
@@ -191,12 +192,18 @@ extension AdminOperations {
             try redis.withConnection { connection in
                 var args: [RedisArgument] = [.integer(1_000_000)]
                 for (name, value) in fields { args += [.string(name), .string(value)] }
-                _ = try connection.eval(script, keys: [stream, "galley:outbox:sent:\(id)"], args: args).checked()
+                _ = try connection.eval(script, keys: [stream, AdminOperations.outboxSentKey(id, stream: stream)], args: args)
+                    .checked()
             }
             _ = try postgres.withConnection { try $0.execute("DELETE FROM outbox WHERE id = $1", [id]) }
         } catch {
             logger.warning("outbox entry left for the relay", ["outbox_id": String(id), "error": String(describing: error)])
         }
+    }
+
+    /// The gateway's outbox marker for row `id` of `stream` (`OutboxPublisher.sentKey`).
+    static func outboxSentKey(_ id: Int64, stream: String) -> String {
+        "galley:outbox:sent:\(RedisSlot.tag(sameSlotAs: stream) ?? ""):\(id)"
     }
 
     static func taskSummary(_ row: PostgresRow) throws -> AdminTaskSummary {

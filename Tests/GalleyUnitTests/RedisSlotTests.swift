@@ -2,6 +2,7 @@ import Testing
 @testable import GalleyRedis
 @testable import GalleyRuntime
 @testable import GalleyGateway
+@testable import GalleyAdmin
 
 /// Slot computation against the vectors Redis publishes (the Cluster specification's CRC16
 /// check value) and `CLUSTER KEYSLOT` answers of Redis 7.0, and the key table that routes
@@ -32,6 +33,10 @@ import Testing
             #expect(RedisCommandKeys.keys(of: command).count == 2)
         }
         #expect(OutboxPublisher.sentKey(42, stream: "emoji_tasks") == "galley:outbox:sent:{emoji_tasks}:42")
+        // The console's requeue sends outbox rows too: the same marker, or the relay sends them twice.
+        for stream in ["emoji_tasks", "webhook_events"] {
+            #expect(AdminOperations.outboxSentKey(7, stream: stream) == OutboxPublisher.sentKey(7, stream: stream))
+        }
         #expect(RedisSlot.tag(sameSlotAs: "a}b") == nil)
     }
 
