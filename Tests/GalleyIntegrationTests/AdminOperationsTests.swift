@@ -26,7 +26,7 @@ import GalleyTestSupport
     init() throws {
         harness = try WebhookHarness()
         try harness.createUser(user)
-        try redis.withConnection { _ = try $0.command(["FLUSHDB"]) }
+        try TestEnvironment.flushRedis(redis)
         configFile = NSTemporaryDirectory() + TestEnvironment.uniqueName("admin-config") + ".json"
         try JSONWriter.string(WebhookSamples.config.document).write(toFile: configFile, atomically: true, encoding: .utf8)
         let ids = harness.ids
@@ -35,7 +35,7 @@ import GalleyTestSupport
     }
 
     deinit {
-        _ = try? redis.withConnection { try $0.command(["FLUSHDB"]) }
+        try? TestEnvironment.flushRedis(redis)
         redis.shutdown()
         try? FileManager.default.removeItem(atPath: configFile)
     }

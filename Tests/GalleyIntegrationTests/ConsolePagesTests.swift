@@ -27,7 +27,7 @@ import GalleyTestSupport
     init() throws {
         harness = try WebhookHarness()
         try harness.createUser(user)
-        try redis.withConnection { _ = try $0.command(["FLUSHDB"]) }
+        try TestEnvironment.flushRedis(redis)
         let ids = harness.ids
         let admin = AdminOperations(postgres: harness.pool, redis: redis, config: try BusinessConfigStore(path: nil, workingDirectory: NSTemporaryDirectory()), applySandboxEvents: true,
                                     ids: { ids })
@@ -38,7 +38,7 @@ import GalleyTestSupport
     }
 
     deinit {
-        _ = try? redis.withConnection { try $0.command(["FLUSHDB"]) }
+        try? TestEnvironment.flushRedis(redis)
         redis.shutdown()
     }
 

@@ -16,7 +16,7 @@ import GalleyTestSupport
     let pool: PostgresPool
     let fixtures: EmojiFixtures
     let settings: Settings
-    let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 4)
+    let redis = RedisPool(configuration: .testStack(), size: 4)
     let stream = "test:reconcile:\(UUID().uuidString)"
 
     init() throws {

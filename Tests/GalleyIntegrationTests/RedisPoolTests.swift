@@ -20,7 +20,7 @@ import GalleyTestSupport
         let first = try pool.withConnection { try clientID($0) }
         #expect(pool.stats.idle == 1)
 
-        let killer = try RedisConnection(configuration: .testStack())
+        let killer = try RedisConnection.testStack()
         #expect(try killer.checkedCommand(["CLIENT", "KILL", "ID", .integer(first)]) == .integer(1))
 
         let second = try pool.withConnection { connection -> Int64 in
@@ -97,6 +97,7 @@ import GalleyTestSupport
         var configuration = RedisConfiguration.testStack()
         configuration.port = 1
         configuration.sentinel = nil  // a fixed, unreachable address even when the suites run through Sentinel
+        configuration.clusterNodes = []  // or on the Cluster pass
         let pool = RedisPool(configuration: configuration, size: 1, checkoutTimeoutSeconds: 0.5)
         defer { pool.shutdown() }
         #expect(throws: RedisError.connectionFailed) { try pool.withConnection { _ in () } }

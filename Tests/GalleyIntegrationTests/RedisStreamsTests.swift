@@ -15,7 +15,7 @@ import GalleyTestSupport
     private func withStream(
         _ body: (RedisConnection, _ stream: String, _ group: String) throws -> Void
     ) throws {
-        let connection = try RedisConnection(configuration: .testStack())
+        let connection = try RedisConnection.testStack()
         let stream = TestEnvironment.uniqueName("redis:stream")
         let group = "workers"
         defer { _ = try? connection.del(stream) }
@@ -138,7 +138,7 @@ import GalleyTestSupport
     }
 
     @Test func blockLongerThanTheCommandTimeoutDoesNotBreakTheConnection() throws {
-        let connection = try RedisConnection(configuration: .testStack(commandTimeoutSeconds: 0.2))
+        let connection = try RedisConnection.testStack(commandTimeoutSeconds: 0.2)
         let stream = TestEnvironment.uniqueName("redis:stream")
         defer { _ = try? connection.del(stream) }
         try connection.xgroupCreate(stream, group: "g")
@@ -150,7 +150,7 @@ import GalleyTestSupport
     }
 
     @Test func missingGroupIsAServerError() throws {
-        let connection = try RedisConnection(configuration: .testStack())
+        let connection = try RedisConnection.testStack()
         let stream = TestEnvironment.uniqueName("redis:stream")
         defer { _ = try? connection.del(stream) }
         try connection.xadd(stream, maxLength: nil, fields: [("a", "b")])

@@ -14,7 +14,7 @@ import GalleyTestSupport
     let pool: PostgresPool
     let fixtures: EmojiFixtures
     let settings: Settings
-    let redis = RedisPool(configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort), size: 6)
+    let redis = RedisPool(configuration: .testStack(), size: 6)
 
     init() throws {
         settings = try TestEnvironment.tableDefaults()

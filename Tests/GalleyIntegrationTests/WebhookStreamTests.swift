@@ -13,7 +13,7 @@ import GalleyTestSupport
 @Suite(.serialized) final class WebhookStreamTests {
     let harness: WebhookHarness
     let redis = RedisPool(
-        configuration: RedisConfiguration(host: TestEnvironment.redisHost, port: TestEnvironment.redisPort),
+        configuration: .testStack(),
         size: 6, logger: Logger(label: "test"))
     let stream = TestEnvironment.uniqueName("webhook_events")
 

@@ -6,7 +6,8 @@ import GalleyRedis
 /// only when it is set. Helpers talk to each node directly, not through the router under test.
 package enum TestCluster {
     package static var nodes: [RedisClusterNode]? {
-        TestEnvironment.env["GALLEY_REDIS_CLUSTER_NODES"].flatMap { RedisClusterNode.list(parsing: $0) }
+        (TestEnvironment.env["GALLEY_REDIS_CLUSTER_NODES"] ?? TestEnvironment.env["REDIS_CLUSTER_NODES"])
+            .flatMap { RedisClusterNode.list(parsing: $0) }
     }
 
     package static var isAvailable: Bool { nodes != nil }
