@@ -38,6 +38,13 @@ import GalleyTestSupport
         defer { redis.shutdown() }
         let master = try resolver.discover()
         let (_, replicaPID) = try replica(of: master)
+        // A replica restarted by an earlier failover test may still be syncing: wait until it
+        // acknowledges writes, or the lease's first phase below would be unconfirmed too.
+        let direct = try RedisConnection(configuration: RedisConfiguration(host: master.host, port: master.port))
+        let end = ContinuousClock.now + .seconds(30)
+        while try direct.checkedCommand(["WAIT", 1, 1000]).integerValue != 1 {
+            try #require(ContinuousClock.now < end, "the replica never acknowledged a write")
+        }
 
         let ttl = 3_000
         let lostAt = Mutex<ContinuousClock.Instant?>(nil)

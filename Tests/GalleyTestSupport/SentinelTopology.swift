@@ -11,29 +11,11 @@ package enum SentinelTopology {
     /// Runs `scripts/sentinel <arguments>` and answers its stdout; a failure throws with its stderr.
     @discardableResult
     package static func script(_ arguments: String...) throws -> String {
-        // posix_spawn and waitpid, into files: Foundation's Process did not notice this
-        // script's exit inside the test runner, and a Redis daemon it starts could hold a pipe.
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("sentinel"))
-        let outPath = base.path + ".out", errPath = base.path + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
+        do {
+            return try ProjectScript.run("sentinel", arguments)
+        } catch let failure as ProjectScript.Failure {
+            throw ScriptError(description: failure.description)
         }
-        let scriptPath = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/sentinel").path
-        let command = ([scriptPath] + arguments).map { "'\($0)'" }.joined(separator: " ") + " </dev/null >'\(outPath)' 2>'\(errPath)'"
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [String](["/bin/sh", "-c", command]).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
-        guard spawned == 0 else { throw ScriptError(description: "could not run scripts/sentinel (\(spawned))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
-        let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
-        guard status == 0 else {
-            throw ScriptError(description: "scripts/sentinel \(arguments.joined(separator: " ")) failed: \(stderr)")
-        }
-        return text
     }
 
     /// Starts the topology (a no-op when it runs) and answers its Sentinel settings.
