@@ -78,12 +78,76 @@ extension WebhookApplier {
             outcomes[candidate.index] = try applyParsed(candidate.event, row: candidate.row, on: db)
         }
         for (index, outcome) in try resolveTogether(together, work: &work, on: db) { outcomes[index] = outcome }
+        try lockUsers(Array(work.users), on: db)
+        let late = try settlePacks(&work, on: db)
+        for (index, outcome) in work.packOutcomes { outcomes[index] = outcome }
         try work.write(applier: self, on: db)
+        // Packs the batch cannot credit by itself, after the aliases it learned are written.
+        for candidate in late {
+            outcomes[candidate.index] = try applyParsed(candidate.event, row: candidate.row, on: db)
+        }
         return outcomes
     }
 
-    /// Splits the candidates into those run one by one (packs, customers a TRANSFER names,
-    /// and every event sharing a customer id with one of those) and the set-based rest.
+    /// A pack purchase the batch credits itself: a transaction no processed event, order or
+    /// earlier credit knows, bought by a user with an account, once in the batch. Checked
+    /// after the users are locked, so a concurrent event of the same pack has committed.
+    /// The others are returned, to run on the one-event path (``settlePack(transactionID:on:)``).
+    private func settlePacks(_ work: inout BatchWork, on db: PostgresConnection) throws -> [BatchCandidate] {
+        guard !work.packs.isEmpty else { return [] }
+        let transactions = work.packs.compactMap(\.candidate.facts.transactionID)
+        var known = Set<String>()
+        var accounts = Set<Int64>()
+        for row in try db.query(
+            """
+            SELECT transaction_id AS key FROM revenuecat_events
+            WHERE applied_kind = 'pack' AND status = 'processed' AND transaction_id = ANY($1::varchar[])
+            UNION ALL SELECT order_no FROM orders WHERE order_no = ANY($1::varchar[])
+            UNION ALL SELECT order_no FROM point_transactions
+            WHERE user_id = ANY($2::bigint[]) AND type = 'purchase' AND order_no = ANY($1::varchar[]) AND ref_key IS NULL
+            UNION ALL SELECT 'account:' || user_id FROM user_points WHERE user_id = ANY($2::bigint[])
+            """, [transactions, Array(Set(work.packs.map(\.owner)))])
+        {
+            let key = try row.decode(String.self, at: 0)
+            if key.hasPrefix("account:"), let user = Int64(key.dropFirst("account:".count)) { accounts.insert(user) } else { known.insert(key) }
+        }
+        var seen: [String: Int] = [:]
+        for transaction in transactions { seen[transaction, default: 0] += 1 }
+        var late: [BatchCandidate] = []
+        let stamp = now()
+        for pack in work.packs {
+            let candidate = pack.candidate
+            guard let transactionID = candidate.facts.transactionID, let productID = candidate.facts.productID,
+                  let points = businessConfig().pointsPack(forProduct: productID),
+                  !known.contains(transactionID), seen[transactionID] == 1, accounts.contains(pack.owner)
+            else {
+                late.append(candidate)
+                continue
+            }
+            var facts = candidate.facts
+            facts.userID = pack.owner
+            facts.kind = "pack"
+            work.packOutcomes.append((candidate.index, work.finish(candidate.row, .processed, reason: nil, facts: facts, now: stamp)))
+            let event = candidate.event
+            work.credits.append([
+                "seq": .int(Int64(candidate.index)), "ledger_id": .int(ids.next()), "user_id": .int(pack.owner),
+                "amount": .int(Int64(points)), "order_no": .string(transactionID), "ref_key": .string("purchase:txn:\(transactionID)"),
+                "environment": JSONValue(Self.environmentColumn(event.environment)),
+            ])
+            work.orders.append([
+                "id": .int(ids.next()), "user_id": .int(pack.owner), "order_no": .string(transactionID),
+                "product_id": .string(String(productID.prefix(64))), "amount": .string(event.price.map { "\($0)" } ?? "0"),
+                "currency": .string(String((event.currency ?? "USD").prefix(8))),
+                "paid_ms": .int(event.purchasedAtMs ?? event.timestampMs),
+                "environment": JSONValue(Self.environmentColumn(event.environment)),
+            ])
+        }
+        return late
+    }
+
+    /// Splits the candidates into those run one by one (pack events other than a purchase,
+    /// customers a TRANSFER names, and every event sharing a customer id with one of those)
+    /// and the set-based rest.
     private func split(_ candidates: [BatchCandidate], on db: PostgresConnection) throws -> (alone: [BatchCandidate], together: [BatchCandidate]) {
         guard !candidates.isEmpty else { return ([], []) }
         let subscriptionIDs = Array(Set(candidates.filter { !$0.isPack }.flatMap(\.facts.customerIDs)))
@@ -113,13 +177,13 @@ extension WebhookApplier {
             }
         }
         var lone = Set<String>()
-        for candidate in candidates where candidate.isPack || candidate.facts.customerIDs.contains(where: transferred.contains) {
+        for candidate in candidates where !candidate.isBatchable || candidate.facts.customerIDs.contains(where: transferred.contains) {
             for id in candidate.facts.customerIDs { lone.insert(root(id)) }
         }
         var alone: [BatchCandidate] = []
         var together: [BatchCandidate] = []
         for candidate in candidates {
-            let joined = candidate.isPack || candidate.facts.customerIDs.contains { lone.contains(root($0)) }
+            let joined = !candidate.isBatchable || candidate.facts.customerIDs.contains { lone.contains(root($0)) }
             if joined { alone.append(candidate) } else { together.append(candidate) }
         }
         return (alone, together)
@@ -148,6 +212,7 @@ extension WebhookApplier {
             let ids = candidate.facts.customerIDs
             let owner = ids.compactMap(Self.userID(from:)).first(where: users.contains) ?? ids.lazy.compactMap { aliases[$0] }.first
             guard let owner, let productID = candidate.facts.productID else {
+                // A pack without an owner parks like a subscription event (applyPackEvent).
                 outcomes.append((candidate.index, work.park(candidate.row, facts: candidate.facts, configuration: configuration, now: now())))
                 continue
             }
@@ -158,10 +223,14 @@ extension WebhookApplier {
                 aliases[other] = owner
                 work.aliases[other] = owner
             }
+            work.users.insert(owner)
+            if candidate.isPack {
+                work.packs.append((candidate, owner))
+                continue
+            }
             var facts = candidate.facts
             facts.userID = owner
             facts.kind = "subscription"
-            work.users.insert(owner)
             work.subscriptions.insert(SubscriptionKey(userID: owner, productID: productID))
             outcomes.append((candidate.index, work.finish(candidate.row, .processed, reason: nil, facts: facts, now: now())))
         }
@@ -177,4 +246,9 @@ struct BatchCandidate {
     var facts: WebhookApplier.AppliedFacts
     var plan: VipType?
     var isPack: Bool
+
+    /// Set-based in a batch: subscription events, and pack purchases naming their transaction.
+    var isBatchable: Bool {
+        !isPack || (event.type == .nonRenewingPurchase && facts.transactionID != nil)
+    }
 }

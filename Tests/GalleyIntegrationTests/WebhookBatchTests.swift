@@ -35,20 +35,35 @@ import GalleyTestSupport
         let informational = try harness.store(WebhookSamples.invoiceIssuance(id: "b-billing", user: String(subscriber)))
         let transfer = try harness.store(WebhookSamples.transfer(id: "b-transfer", from: ["8100777"], to: [String(buyer)]))
         let test = try harness.store(WebhookSamples.test(id: "b-test"))
+        // A pack the buyer already has (another event of its transaction was applied), and a second new pack.
+        try await harness.receive(WebhookSamples.nonRenewingPurchase(id: "b-pre", user: String(buyer), transactionID: "b-old"))
+        let knownPack = try harness.store(WebhookSamples.nonRenewingPurchase(id: "b-again", user: String(buyer), transactionID: "b-old"))
+        let secondPack = try harness.store(WebhookSamples.nonRenewingPurchase(
+            id: "b-pack2", user: String(buyer), product: "points_1000", transactionID: "b-txn2"))
 
-        let batch = [purchase, pack, stranger, broken, purchase, informational, transfer, "b-missing", test, pack]
+        let batch = [purchase, pack, stranger, broken, purchase, informational, transfer, "b-missing", test, pack, knownPack, secondPack]
         let results = await harness.deliverBatch(batch)
         #expect(results.map(Self.outcome) == [
             .processed, .processed, .parked, .failed, .alreadyDone, .ignored, .processed, .notFound, .processed, .alreadyDone,
+            .processed, .processed,
         ])
 
         #expect(try harness.eventRow("b-ip").status == "processed")
         #expect(try harness.eventRow("b-ip").attempts == 1, "a repeat in the batch applies once")
         #expect(try harness.subscription(user: subscriber, product: "com.subscription.weekly")?.status == "active")
         #expect(try harness.vip(subscriber).isVIP)
-        #expect(try harness.balance(buyer) == 2100)
-        #expect(try harness.ledger(buyer) == ["purchase 2100 purchase:txn:b-txn"])
+        #expect(try harness.balance(buyer) == 2100 + 2100 + 1000)
+        #expect(try harness.ledger(buyer).sorted() == [
+            "purchase 1000 purchase:txn:b-txn2", "purchase 2100 purchase:txn:b-old", "purchase 2100 purchase:txn:b-txn",
+        ])
+        let running = try await harness.pool.withConnection { connection in
+            try connection.query("SELECT balance_after FROM point_transactions WHERE user_id = $1 ORDER BY balance_after", [buyer])
+                .map { try $0.decode(Int.self, at: 0) }
+        }
+        #expect(running == [2100, 4200, 5200], "each credit's balance_after adds the batch's earlier ones")
         #expect(try harness.order("b-txn")?.status == "paid")
+        #expect(try harness.order("b-txn")?.amount == harness.order("b-old")?.amount, "as the one-event path writes it")
+        #expect(try harness.order("b-txn2")?.userID == buyer)
         let parked = try harness.eventRow("b-stranger")
         #expect(parked.status == "parked" && parked.reason == "user not found" && parked.userID == nil)
         #expect(try harness.eventRow("b-untyped").status == "failed")
@@ -60,7 +75,7 @@ import GalleyTestSupport
         // Delivered again, as a batch or alone: nothing moves.
         let again = await harness.deliverBatch([pack, purchase, test])
         #expect(again.map(Self.outcome) == [.alreadyDone, .alreadyDone, .alreadyDone])
-        #expect(try harness.balance(buyer) == 2100)
+        #expect(try harness.balance(buyer) == 5200)
     }
 
     /// The second event names the customer only by the anonymous id the first one taught:
