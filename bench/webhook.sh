@@ -109,17 +109,46 @@ SQL
 seq 1 "$N" | awk '{ id = "bench-" $1; printf "*5\r\n$4\r\nXADD\r\n$14\r\nwebhook_events\r\n$1\r\n*\r\n$8\r\nevent_id\r\n$%d\r\n%s\r\n", length(id), id }' \
   | rc --pipe >/dev/null
 
+# CPU ticks used so far by the worker, PostgreSQL's processes (postmaster and children)
+# and Redis, one "role pid ticks" line each, into file $1; cpu_used compares two such
+# files (a backend the worker opened meanwhile counts whole; one that ended is left out).
+hz=$(getconf CLK_TCK)
+postmaster=$(head -1 "$(pg -Atc 'SHOW data_directory')/postmaster.pid" 2>/dev/null || echo 0)
+redis_pid=$(rc INFO server | awk -F: '/^process_id/ { print $2+0 }')
+cpu_snapshot() {
+  {
+    awk -v r=worker -v p="$worker" '{ print r, p, $14 + $15 }' "/proc/$worker/stat" 2>/dev/null
+    awk -v r=redis -v p="$redis_pid" '{ print r, p, $14 + $15 }' "/proc/$redis_pid/stat" 2>/dev/null
+    for p in "$postmaster" $(ps --ppid "$postmaster" -o pid= 2>/dev/null); do
+      awk -v r=postgresql -v p="$p" '{ print r, p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null
+    done
+  } >"$1"
+}
+cpu_used() {
+  awk -v hz="$hz" 'NR == FNR { before[$2] = $3; next } { used[$1] += $3 - before[$2] }
+    END { printf "  cpu while applying: worker %.2f s, postgresql %.2f s, redis %.2f s\n", used["worker"] / hz, used["postgresql"] / hz, used["redis"] / hz }' "$1" "$2"
+}
+
 # Applies the events whose id matches $2 (a LIKE pattern) with one worker; prints
 # "events seconds", the seconds from the rows' first to last processed_at.
 measure_worker() {
-  local expected=$1 pattern=$2 done=0
+  local expected=$1 pattern=$2 done=0 perf=""
   start_worker
-  for _ in $(seq 1 6000); do
+  cpu_snapshot "$logdir/cpu.before"
+  if [ -n "${BENCH_PERF:-}" ]; then
+    perf record -q -g -p "$worker" -o "$BENCH_PERF" >/dev/null 2>&1 &
+    perf=$!
+  fi
+  for _ in $(seq 1 1200); do
     done=$(pg -Atc "SELECT count(*) FROM revenuecat_events WHERE status IN ('processed', 'ignored') AND event_id LIKE '$pattern'")
     [ "$done" -ge "$expected" ] && break
-    sleep 0.1
+    sleep 0.5  # the count scans the table: polled sparingly, it is not part of the figure
   done
+  cpu_snapshot "$logdir/cpu.after"
+  [ -n "$perf" ] && { kill -INT "$perf" 2>/dev/null || true; wait "$perf" 2>/dev/null || true; }
   stop_worker
+  # Where the CPU went while it applied.
+  cpu_used "$logdir/cpu.before" "$logdir/cpu.after" >"$logdir/cpu.txt"
   pg -Atc "SELECT count(*) || ' ' || COALESCE(extract(epoch FROM max(processed_at) - min(processed_at)), 0)
            FROM revenuecat_events WHERE status IN ('processed', 'ignored') AND event_id LIKE '$pattern'"
 }
@@ -148,6 +177,7 @@ baseC=$(pgbench_tps "$concurrency")
 echo
 echo "webhook worker (1 process, concurrency $concurrency): $applied events applied in ${seconds}s = $worker_rate events/s"
 echo "  left not applied: $failed; ledger violations: $violations"
+cat "$logdir/cpu.txt"
 echo "baseline, single-row UPDATE transactions (pgbench): 1 client $base1 tps; $concurrency clients $baseC tps"
 awk -v w="$worker_rate" -v a="$base1" -v b="$baseC" \
   'BEGIN { if (a > 0 && b > 0) printf "ratio: worker / 1-client baseline = %.2f; worker / %s-client baseline = %.2f\n", w / a, "'"$concurrency"'", w / b }'
@@ -197,6 +227,7 @@ LUA
     read -r applied2 seconds2 <<<"$(measure_worker "$gateway_events" "wrk-%")"
     rate2=$(awk -v n="$applied2" -v s="$seconds2" 'BEGIN { printf "%.0f", (s > 0 ? (n - 1) / s : 0) }')
     echo "webhook worker on gateway-stored events: $applied2 applied in ${seconds2}s = $rate2 events/s"
+    cat "$logdir/cpu.txt"
     ;;
   *)
     kill -TERM "$gateway" 2>/dev/null || true

@@ -100,8 +100,8 @@ extension WebhookApplier {
         var accounts = Set<Int64>()
         for row in try db.query(
             """
-            SELECT transaction_id AS key FROM revenuecat_events
-            WHERE applied_kind = 'pack' AND status = 'processed' AND transaction_id = ANY($1::varchar[])
+            SELECT CASE WHEN status = 'processed' THEN transaction_id ELSE '' END AS key FROM revenuecat_events
+            WHERE applied_kind = 'pack' AND transaction_id = ANY($1::varchar[])
             UNION ALL SELECT order_no FROM orders WHERE order_no = ANY($1::varchar[])
             UNION ALL SELECT order_no FROM point_transactions
             WHERE user_id = ANY($2::bigint[]) AND type = 'purchase' AND order_no = ANY($1::varchar[]) AND ref_key IS NULL
@@ -197,13 +197,17 @@ extension WebhookApplier {
         let numeric = Array(Set(customerIDs.compactMap(Self.userID(from:))))
         var users = Set<Int64>()
         if !numeric.isEmpty {
-            for row in try db.query("SELECT id FROM users WHERE id = ANY($1::bigint[])", [numeric]) {
+            for row in try db.query("SELECT u.id FROM unnest($1::bigint[]) AS k(id) JOIN users u ON u.id = k.id", [numeric]) {
                 users.insert(try row.decode(Int64.self, at: 0))
             }
         }
         var aliases: [String: Int64] = [:]
         for row in try db.query(
-            "SELECT app_user_id, user_id FROM revenuecat_aliases WHERE app_user_id = ANY($1::varchar[])", [customerIDs])
+            // A join from the ids (not `= ANY`): index probes whatever the table's statistics say.
+            """
+            SELECT a.app_user_id, a.user_id FROM unnest($1::varchar[]) AS k(id)
+            JOIN revenuecat_aliases a ON a.app_user_id = k.id
+            """, [customerIDs])
         {
             aliases[try row.decode(String.self, "app_user_id")] = try row.decode(Int64.self, "user_id")
         }

@@ -42,14 +42,16 @@ extension WebhookApplier {
         guard !keys.isEmpty else { return }
         let rows = try db.query(
             """
-            SELECT user_id, product_id, event_id, payload, \(Self.orderKeySQL) AS order_key_ms FROM revenuecat_events
-            WHERE applied_kind = 'subscription' AND status = 'processed'
-              AND user_id = ANY($1::bigint[]) AND product_id = ANY($2::varchar[])
+            SELECT user_id, product_id, event_id, status, payload, \(Self.orderKeySQL) AS order_key_ms FROM revenuecat_events
+            WHERE applied_kind = 'subscription' AND user_id = ANY($1::bigint[]) AND product_id = ANY($2::varchar[])
             """, [Array(Set(keys.map(\.userID))), Array(Set(keys.map(\.productID)))])
         var events: [SubscriptionKey: [RevenueCatEvent]] = [:]
         for row in rows {
             let key = SubscriptionKey(userID: try row.decode(Int64.self, "user_id"), productID: try row.decode(String.self, "product_id"))
-            guard keys.contains(key), let payload = try row.decode(JSONValue?.self, "payload") else { continue }
+            // The status is checked here, not in SQL: a planner whose statistics predate the
+            // load (few rows `processed` yet) would walk the status index instead of the user's.
+            guard keys.contains(key), try row.decode(String.self, "status") == "processed",
+                  let payload = try row.decode(JSONValue?.self, "payload") else { continue }
             do {
                 events[key, default: []].append(
                     try RevenueCatEvent(payload: payload, fallbackTimestampMs: try row.decode(Int64?.self, "order_key_ms")))
