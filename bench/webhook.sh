@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Webhook speed, a benchmark and not a test:
-#  1. events applied per second by ONE WebhookWorker (release build, default concurrency),
+#  1. events applied per second by ONE WebhookWorker (release build, default settings),
 #     with N stored events put into revenuecat_events + the webhook_events stream the way the
-#     gateway stores them;
-#  2. a baseline measured the same way on the same database: N single-row UPDATE
-#     transactions by pgbench (1 client, and as many clients as the worker's concurrency),
-#     so the worker's number reads as a ratio of what the machine does anyway;
-#  3. the gateway's accept rate for POST /api/v1/subscription/webhook under wrk, and the
-#     worker's rate on the events the gateway stored under that load — when this build's
-#     gateway has the webhook route (skipped, saying so, otherwise).
+#     gateway stores them, and where the CPU went meanwhile (worker, PostgreSQL, Redis);
+#  2. baselines measured on the same database: N single-row UPDATE transactions by pgbench
+#     (1 and 16 clients), and N transactions of the writes one subscription event makes
+#     (16 clients), so the worker's number reads as a ratio of what the machine does anyway;
+#  3. cost growth: the same mix at 1×, 4× and 16× the work (N/16, N/4, N events and users);
+#  4. the gateway's accept rate for POST /api/v1/subscription/webhook under wrk, and the
+#     worker's rate on the events the gateway stored under that load.
 # Everything runs in a scratch database and a scratch Redis DB, removed at the end.
 #
 #   bench/webhook.sh [N]          N stored events (default 20000)
 #   BENCH_REDIS_DB=11 BENCH_WRK_SECONDS=10 bench/webhook.sh
+#   BENCH_PERF=/tmp/worker.perf bench/webhook.sh   also perf-records the worker while it applies
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -55,8 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-psql -X -q -h "$POSTGRES_SERVER" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE $db"
-rc DEL webhook_events webhook_events:dead >/dev/null
 
 # Starts one worker in the background; sets $worker.
 start_worker() {
@@ -70,22 +69,25 @@ stop_worker() {
 }
 logdir=$(mktemp -d)
 
-# The schema: the worker migrates on start (MIGRATE_ON_START), then is stopped.
-start_worker
-for _ in $(seq 1 300); do
-  [ "$(pg -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 'galley_migrations'")" = 1 ] \
-    && [ "$(pg -Atc "SELECT count(*) FROM galley_migrations WHERE version = 4")" = 1 ] && break
-  sleep 0.1
-done
-stop_worker
-
-# Users as login creates them, and N events as the gateway stores them: a mix of
-# purchases, renewals, pack purchases and cancellations over N/4 users.
-pg <<SQL
+# A fresh database $db holding $2 users as login creates them and $1 events as the gateway
+# stores them (a mix of purchases, renewals, pack purchases and cancellations), with the
+# stream entries as the gateway's outbox XADDs them. The worker migrates it on start.
+prepare() {
+  local n=$1 users=$2
+  psql -X -q -h "$POSTGRES_SERVER" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE $db"
+  rc DEL webhook_events webhook_events:dead >/dev/null
+  start_worker
+  for _ in $(seq 1 300); do
+    [ "$(pg -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 'galley_migrations'")" = 1 ] \
+      && [ "$(pg -Atc "SELECT count(*) FROM galley_migrations WHERE version = 4")" = 1 ] && break
+    sleep 0.1
+  done
+  stop_worker
+  pg <<SQL
 INSERT INTO users (id, device_id, created_at, updated_at)
-  SELECT 5000000 + g, 'bench-' || g, now(), now() FROM generate_series(1, $USERS) g;
+  SELECT 5000000 + g, 'bench-' || g, now(), now() FROM generate_series(1, $users) g;
 INSERT INTO user_points (id, user_id, balance, updated_at)
-  SELECT 9000000 + g, 5000000 + g, 0, now() FROM generate_series(1, $USERS) g;
+  SELECT 9000000 + g, 5000000 + g, 0, now() FROM generate_series(1, $users) g;
 INSERT INTO revenuecat_events (id, event_id, event_type, payload, created_at, status, app_user_id, event_timestamp_ms, updated_at)
 SELECT g, 'bench-' || g, t.type,
        json_build_object('api_version', '1.0', 'event', json_build_object(
@@ -98,40 +100,91 @@ SELECT g, 'bench-' || g, t.type,
          'price', 4.99, 'currency', 'USD', 'environment', 'PRODUCTION', 'store', 'APP_STORE',
          'cancel_reason', CASE WHEN t.type = 'CANCELLATION' THEN 'UNSUBSCRIBE' END)),
        now(), 'received', (5000000 + x.u)::text, x.ts, now()
-FROM generate_series(1, $N) g
-CROSS JOIN LATERAL (SELECT 1 + (g % $USERS) AS u, (extract(epoch FROM now()) * 1000)::bigint + g AS ts) x
+FROM generate_series(1, $n) g
+CROSS JOIN LATERAL (SELECT 1 + (g % $users) AS u, (extract(epoch FROM now()) * 1000)::bigint + g AS ts) x
 CROSS JOIN LATERAL (SELECT CASE g % 4 WHEN 0 THEN 'INITIAL_PURCHASE' WHEN 1 THEN 'RENEWAL'
                                       WHEN 2 THEN 'NON_RENEWING_PURCHASE' ELSE 'CANCELLATION' END AS type,
                            CASE WHEN g % 4 = 2 THEN 'points_1000' ELSE 'weekly_001' END AS product) t;
 ANALYZE;
 SQL
-# The stream entries, as the gateway's outbox XADDs them (RESP through redis-cli --pipe).
-seq 1 "$N" | awk '{ id = "bench-" $1; printf "*5\r\n$4\r\nXADD\r\n$14\r\nwebhook_events\r\n$1\r\n*\r\n$8\r\nevent_id\r\n$%d\r\n%s\r\n", length(id), id }' \
-  | rc --pipe >/dev/null
+  seq 1 "$n" | awk '{ id = "bench-" $1; printf "*5\r\n$4\r\nXADD\r\n$14\r\nwebhook_events\r\n$1\r\n*\r\n$8\r\nevent_id\r\n$%d\r\n%s\r\n", length(id), id }' \
+    | rc --pipe >/dev/null
+}
+drop_db() {
+  psql -X -q -h "$POSTGRES_SERVER" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres \
+    -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+# CPU ticks used so far by the worker, PostgreSQL's processes (postmaster and children)
+# and Redis, one "role pid ticks" line each, into file $1; cpu_used compares two such
+# files (a backend the worker opened meanwhile counts whole; one that ended is left out).
+hz=$(getconf CLK_TCK)
+postmaster=$(head -1 "$(psql -X -h "$POSTGRES_SERVER" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres -Atc 'SHOW data_directory')/postmaster.pid" 2>/dev/null || echo 0)
+redis_pid=$(rc INFO server | awk -F: '/^process_id/ { print $2+0 }')
+cpu_snapshot() {
+  {
+    awk -v r=worker -v p="$worker" '{ print r, p, $14 + $15 }' "/proc/$worker/stat" 2>/dev/null
+    awk -v r=redis -v p="$redis_pid" '{ print r, p, $14 + $15 }' "/proc/$redis_pid/stat" 2>/dev/null
+    for p in "$postmaster" $(ps --ppid "$postmaster" -o pid= 2>/dev/null); do
+      awk -v r=postgresql -v p="$p" '{ print r, p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null
+    done
+  } >"$1"
+}
+cpu_used() {
+  awk -v hz="$hz" 'NR == FNR { before[$2] = $3; next } { used[$1] += $3 - before[$2] }
+    END { printf "  cpu while applying: worker %.2f s, postgresql %.2f s, redis %.2f s\n", used["worker"] / hz, used["postgresql"] / hz, used["redis"] / hz }' "$1" "$2"
+}
 
 # Applies the events whose id matches $2 (a LIKE pattern) with one worker; prints
 # "events seconds", the seconds from the rows' first to last processed_at.
 measure_worker() {
-  local expected=$1 pattern=$2 done=0
+  local expected=$1 pattern=$2 done=0 perf=""
   start_worker
-  for _ in $(seq 1 6000); do
+  cpu_snapshot "$logdir/cpu.before"
+  if [ -n "${BENCH_PERF:-}" ]; then
+    perf record -q -g -p "$worker" -o "$BENCH_PERF" >/dev/null 2>&1 &
+    perf=$!
+  fi
+  for _ in $(seq 1 1200); do
     done=$(pg -Atc "SELECT count(*) FROM revenuecat_events WHERE status IN ('processed', 'ignored') AND event_id LIKE '$pattern'")
     [ "$done" -ge "$expected" ] && break
-    sleep 0.1
+    sleep 0.5  # the count scans the table: polled sparingly, it is not part of the figure
   done
+  cpu_snapshot "$logdir/cpu.after"
+  [ -n "$perf" ] && { kill -INT "$perf" 2>/dev/null || true; wait "$perf" 2>/dev/null || true; }
   stop_worker
+  # Where the CPU went while it applied.
+  cpu_used "$logdir/cpu.before" "$logdir/cpu.after" >"$logdir/cpu.txt"
   pg -Atc "SELECT count(*) || ' ' || COALESCE(extract(epoch FROM max(processed_at) - min(processed_at)), 0)
            FROM revenuecat_events WHERE status IN ('processed', 'ignored') AND event_id LIKE '$pattern'"
 }
 
+# Cost growth: the same mix at 1/16 and 1/4 of the work (events and users), each in a
+# fresh database, before the full run below (16×).
+growth=()
+for part in 16 4; do
+  n=$(( N / part )); u=$(( USERS / part > 0 ? USERS / part : 1 ))
+  echo "bench: cost growth, $n events over $u users…" >&2
+  db="bench_webhook_$$_$part"; export POSTGRES_DB=$db
+  prepare "$n" "$u"
+  read -r g_applied g_seconds <<<"$(measure_worker "$n" "bench-%")"
+  growth+=("$(awk -v x=$(( 16 / part )) -v n="$n" -v u="$u" -v a="$g_applied" -v s="$g_seconds" \
+    'BEGIN { printf "  %2d×: %6d events, %5d users: %.2f s = %.0f events/s, %.0f µs per event", x, n, u, s, (s > 0 ? (a - 1) / s : 0), (a > 1 ? s * 1e6 / (a - 1) : 0) }') $(sed 's/^ *cpu while applying: //' "$logdir/cpu.txt")")
+  drop_db
+done
+db="bench_webhook_$$"; export POSTGRES_DB=$db
+prepare "$N" "$USERS"
+
 echo "bench: applying $N stored events with one worker…" >&2
 read -r applied seconds <<<"$(measure_worker "$N" "bench-%")"
+growth+=("$(awk -v n="$N" -v u="$USERS" -v a="$applied" -v s="$seconds" \
+  'BEGIN { printf "  16×: %6d events, %5d users: %.2f s = %.0f events/s, %.0f µs per event", n, u, s, (s > 0 ? (a - 1) / s : 0), (a > 1 ? s * 1e6 / (a - 1) : 0) }') $(sed 's/^ *cpu while applying: //' "$logdir/cpu.txt")")
 worker_rate=$(awk -v n="$applied" -v s="$seconds" 'BEGIN { printf "%.0f", (s > 0 ? (n - 1) / s : 0) }')
 failed=$(pg -Atc "SELECT count(*) FROM revenuecat_events WHERE status NOT IN ('processed', 'ignored')")
 violations=$(pg -Atc "SELECT count(*) FROM user_points up LEFT JOIN (SELECT user_id, sum(amount) s FROM point_transactions GROUP BY user_id) t USING (user_id) WHERE up.balance <> COALESCE(t.s, 0) OR up.balance < 0")
 
 # Baseline: the same number of single-row UPDATE transactions on the same table.
-concurrency=${WEBHOOK_WORKER_CONCURRENCY:-16}
+concurrency=${WEBHOOK_WORKER_CONCURRENCY:-256}
 cat >"$logdir/update.sql" <<SQL
 \set id random(1, $N)
 UPDATE revenuecat_events SET updated_at = now() WHERE id = :id;
@@ -143,14 +196,39 @@ pgbench_tps() {
 }
 echo "bench: baseline (pgbench single-row UPDATE transactions)…" >&2
 base1=$(pgbench_tps 1)
-baseC=$(pgbench_tps "$concurrency")
+baseC=$(pgbench_tps 16)
+# The same writes a subscription event makes (its event row, the subscription upsert, the
+# user's VIP columns), one transaction per event, as a worker without batching would.
+cat >"$logdir/event.sql" <<SQL
+\set g random(1, $N)
+\set u 5000001 + (:g % $USERS)
+BEGIN;
+UPDATE revenuecat_events SET status = 'processed', attempts = attempts + 1, processed_at = now(), updated_at = now(),
+  user_id = :u, applied_kind = 'subscription', product_id = 'weekly_001', rc_ids = ARRAY[:u::text]::varchar[] WHERE id = :g;
+INSERT INTO subscriptions (id, user_id, rc_subscriber_id, product_id, plan_type, status, will_renew, current_period_start,
+  current_period_end, created_at, updated_at, last_event_ms)
+  VALUES (100000000 + :g, :u, :u::text, 'weekly_001', 'weekly', 'active', true, now(), now() + interval '7 days', now(), now(), :g)
+  ON CONFLICT (user_id, product_id) DO UPDATE SET current_period_end = EXCLUDED.current_period_end,
+    last_event_ms = EXCLUDED.last_event_ms, updated_at = now();
+UPDATE users SET is_vip = true, vip_type = 'weekly', vip_expire_time = now() + interval '7 days', updated_at = now() WHERE id = :u;
+END;
+SQL
+event_clients=16
+baseE=$(PGPASSWORD="${POSTGRES_PASSWORD:-}" pgbench -n -h "$POSTGRES_SERVER" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" \
+    -c "$event_clients" -j 2 -t "$(( N / event_clients ))" -f "$logdir/event.sql" "$db" 2>/dev/null \
+    | awk '/^tps/ { printf "%.0f", $3; exit }')
 
 echo
 echo "webhook worker (1 process, concurrency $concurrency): $applied events applied in ${seconds}s = $worker_rate events/s"
 echo "  left not applied: $failed; ledger violations: $violations"
-echo "baseline, single-row UPDATE transactions (pgbench): 1 client $base1 tps; $concurrency clients $baseC tps"
+cat "$logdir/cpu.txt"
+echo "baseline, single-row UPDATE transactions (pgbench): 1 client $base1 tps; 16 clients $baseC tps"
 awk -v w="$worker_rate" -v a="$base1" -v b="$baseC" \
-  'BEGIN { if (a > 0 && b > 0) printf "ratio: worker / 1-client baseline = %.2f; worker / %s-client baseline = %.2f\n", w / a, "'"$concurrency"'", w / b }'
+  'BEGIN { if (a > 0 && b > 0) printf "ratio: worker / 1-client baseline = %.2f; worker / 16-client baseline = %.2f\n", w / a, w / b }'
+echo "baseline, a subscription event's writes one transaction per event (pgbench, $event_clients clients): ${baseE:-?} events/s"
+awk -v w="$worker_rate" -v e="${baseE:-0}" 'BEGIN { if (e > 0) printf "ratio: worker / per-event-transaction baseline = %.2f\n", w / e }'
+echo "cost growth (the same mix; time from the first to the last event applied):"
+printf '%s\n' "${growth[@]}"
 
 # The gateway's accept rate, when this build has the webhook route.
 port=$(( 20000 + $$ % 20000 ))
@@ -197,6 +275,7 @@ LUA
     read -r applied2 seconds2 <<<"$(measure_worker "$gateway_events" "wrk-%")"
     rate2=$(awk -v n="$applied2" -v s="$seconds2" 'BEGIN { printf "%.0f", (s > 0 ? (n - 1) / s : 0) }')
     echo "webhook worker on gateway-stored events: $applied2 applied in ${seconds2}s = $rate2 events/s"
+    cat "$logdir/cpu.txt"
     ;;
   *)
     kill -TERM "$gateway" 2>/dev/null || true

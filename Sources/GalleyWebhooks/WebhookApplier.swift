@@ -103,43 +103,58 @@ public struct WebhookApplier: Sendable {
         return try applyParsed(event, row: row, on: db)
     }
 
-    /// Routes a parsed event to its kind: nothing (TEST), ignored, transfer, subscription or pack.
-    private func applyParsed(_ event: RevenueCatEvent, row: EventRow, on db: PostgresConnection) throws -> WebhookOutcome {
+    /// Applies a parsed event the way ``route(_:)`` says.
+    func applyParsed(_ event: RevenueCatEvent, row: EventRow, on db: PostgresConnection) throws -> WebhookOutcome {
+        switch route(event) {
+        case .finish(let status, let reason, let facts):
+            return try finish(row, status, reason: reason, facts: facts, on: db)
+        case .transfer:
+            return try applyTransfer(event, row: row, on: db)
+        case .subscription(let plan, let facts):
+            return try applySubscriptionEvent(event, plan: plan, row: row, facts: facts, on: db)
+        case .pack(let facts):
+            return try applyPackEvent(event, row: row, facts: facts, on: db)
+        }
+    }
+
+    /// What a parsed event is to Galley: nothing (TEST), ignored, a transfer, a
+    /// subscription event or a pack event. The batch and the one-event path share it.
+    func route(_ event: RevenueCatEvent) -> Route {
         var facts = AppliedFacts(timestampMs: event.timestampMs, customerIDs: event.customerIDs)
         if event.type != .test, event.isSandbox, !configuration.applySandboxEvents {
-            return try finish(row, .ignored, reason: "sandbox event; this deployment does not apply them", facts: facts, on: db)
+            return .finish(.ignored, reason: "sandbox event; this deployment does not apply them", facts: facts)
         }
         switch event.type {
         case .test:
-            return try finish(row, .processed, facts: facts, on: db)
+            return .finish(.processed, reason: nil, facts: facts)
         case .informational:
-            return try finish(row, .ignored, reason: "event type has no effect in Galley", facts: facts, on: db)
+            return .finish(.ignored, reason: "event type has no effect in Galley", facts: facts)
         case .unknown:
-            return try finish(row, .ignored, reason: "unknown event type", facts: facts, on: db)
+            return .finish(.ignored, reason: "unknown event type", facts: facts)
         case .transfer:
-            return try applyTransfer(event, row: row, on: db)
+            return .transfer
         default:
             break
         }
         guard let productID = event.productID else {
-            return try finish(row, .ignored, reason: "event has no product_id", facts: facts, on: db)
+            return .finish(.ignored, reason: "event has no product_id", facts: facts)
         }
         facts.productID = productID
         facts.transactionID = event.transactionID
         switch businessConfig().productKind(productID) {
         case .subscription(let plan)?:
-            return try applySubscriptionEvent(event, plan: plan, row: row, facts: facts, on: db)
+            return .subscription(plan, facts)
         case .pointsPack?:
-            return try applyPackEvent(event, row: row, facts: facts, on: db)
+            return .pack(facts)
         case nil:
-            return try finish(
-                row, .ignored, reason: "product is in neither vip_products nor points_packs and its name says neither life nor week",
-                facts: facts, on: db)
+            return .finish(
+                .ignored, reason: "product is in neither vip_products nor points_packs and its name says neither life nor week",
+                facts: facts)
         }
     }
 
     /// The outcome when `mode` leaves an event in `status` alone; nil when it is to be applied.
-    private func settledOutcome(status: String, due: Bool, mode: Mode, label: String) -> WebhookOutcome? {
+    func settledOutcome(status: String, due: Bool, mode: Mode, label: String) -> WebhookOutcome? {
         let terminal = status == "processed" || (status == "ignored" && mode != .replay)
         if terminal { return WebhookOutcome(status: .alreadyDone, eventType: label, reason: status) }
         switch mode {
@@ -153,6 +168,15 @@ public struct WebhookApplier: Sendable {
 }
 
 extension WebhookApplier {
+    /// Where ``route(_:)`` sends a parsed event.
+    enum Route {
+        /// Only the event row changes: its status, reason and facts.
+        case finish(WebhookOutcome.Status, reason: String?, facts: AppliedFacts)
+        case transfer
+        case subscription(VipType, AppliedFacts)
+        case pack(AppliedFacts)
+    }
+
     /// The locked event row's identity and what the outcome is labelled with.
     struct EventRow {
         var id: Int64

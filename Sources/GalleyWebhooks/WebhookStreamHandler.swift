@@ -5,26 +5,37 @@ import GalleyRuntime
 import GalleyLedger
 
 /// The `webhook_events` stream handler: an entry names a stored event (`event_id`); the
-/// applier does the rest in one transaction. An entry that names nothing throws, so the
-/// shared consumer retries it and, after its maximum deliveries, dead-letters it.
+/// applier does the rest, in one transaction with the other entries in flight
+/// (``WebhookBatcher``). An entry that names nothing throws, so the shared consumer
+/// retries it and, after its maximum deliveries, dead-letters it.
 public struct WebhookStreamHandler: StreamHandler {
     public let applier: WebhookApplier
     public let pool: PostgresPool
     public let metrics: WebhookMetrics
     private let logger: Logger
+    private let batcher: WebhookBatcher
 
-    public init(applier: WebhookApplier, pool: PostgresPool, metrics: WebhookMetrics = WebhookMetrics(), logger: Logger = Logger(label: "webhook")) {
+    /// Batches hold up to `maxBatch` events, `maxRunning` of them at once; a `maxBatch` of 1
+    /// applies each event in its own transaction.
+    public init(applier: WebhookApplier, pool: PostgresPool, metrics: WebhookMetrics = WebhookMetrics(),
+                logger: Logger = Logger(label: "webhook"), maxBatch: Int = 128, maxRunning: Int = 3) {
         self.applier = applier
         self.pool = pool
         self.metrics = metrics
         self.logger = logger
+        batcher = WebhookBatcher(applier: applier, pool: pool, maxBatch: maxBatch, maxRunning: maxRunning)
+    }
+
+    /// Batches run so far and the events they carried.
+    public var batchCounts: (batches: Int, events: Int) {
+        (batcher.batches.load(ordering: .relaxed), batcher.events.load(ordering: .relaxed))
     }
 
     public func handle(_ entry: StreamEntry, deliveries: Int) async throws {
         guard let eventID = entry.fields["event_id"], !eventID.isEmpty else {
             throw WebhookError.missingEventID.with(entry.id)
         }
-        let outcome = try await applier.apply(eventID: eventID, mode: .delivery, pool: pool)
+        let outcome = try await batcher.submit(eventID)
         guard outcome.status != .notFound else { throw WebhookError.unknownEvent.with(eventID) }
         metrics.record(outcome)
         switch outcome.status {

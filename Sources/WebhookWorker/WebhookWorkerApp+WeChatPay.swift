@@ -24,7 +24,9 @@ extension WebhookWorkerApp {
                                        nextID: { ids.next() }, logger: Logger(label: "wechatpay"))
         var consumer = StreamConsumerConfiguration(
             stream: WeChatPayStreamHandler.stream, group: "webhook_worker", consumer: runtime.settings.workers.webhookConsumer)
-        consumer.concurrency = runtime.settings.workers.webhookConcurrency
+        // Notifications are applied one per transaction: more in flight than the pool has
+        // sessions would only queue for them.
+        consumer.concurrency = min(runtime.settings.workers.webhookConcurrency, 16)
         consumer.shutdownDeadline = runtime.settings.shutdownDeadline
         var sweeper = WeChatPaySweeper(applier: applier, client: client, pool: runtime.postgres, metrics: metrics)
         // A short WECHATPAY_QUERY_AFTER_SECONDS (tests, demos) is honoured by sweeping as often.

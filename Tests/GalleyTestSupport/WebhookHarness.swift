@@ -84,6 +84,11 @@ package final class WebhookHarness: Sendable {
         try await applier.apply(eventID: eventID, pool: pool)
     }
 
+    /// Applies stored events as one batch of stream deliveries (the worker's group commit).
+    package func deliverBatch(_ eventIDs: [String]) async -> [Result<WebhookOutcome, any Error>] {
+        await applier.applyBatch(eventIDs: eventIDs, pool: pool)
+    }
+
     /// Stores and delivers.
     @discardableResult
     package func receive(_ event: JSONObject) async throws -> WebhookOutcome {

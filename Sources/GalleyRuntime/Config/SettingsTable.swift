@@ -179,7 +179,8 @@ public enum SettingsTable {
 
         // WebhookWorker
         .init("WEBHOOK_WORKER_CONSUMER", .text, computed: "the host name", "Stream consumer name.", readBy: webhook),
-        .init("WEBHOOK_WORKER_CONCURRENCY", .integer(1...1000), default: "16", "Events applied at once.", readBy: webhook),
+        .init("WEBHOOK_WORKER_CONCURRENCY", .integer(1...1000), default: "256",
+              "Stream entries in flight at once; RevenueCat events are applied in batches of up to 128 of them.", readBy: webhook),
         .init("WEBHOOK_APPLY_SANDBOX", .flag, default: "true",
               "Apply RevenueCat sandbox events (App Review buys in the sandbox), as the original did.",
               readBy: [.webhookWorker, .galleyctl]),
