@@ -13,8 +13,8 @@ import GalleyWebhooks
 /// account) and `POST /auth/refresh`.
 enum AuthRoutes {
     static func register(in router: inout Router) {
-        router.add("POST", "/api/v1/auth/login", login)
-        router.add("POST", "/api/v1/auth/refresh", refresh)
+        router.add("POST", "/api/v1/auth/login", lane: true, login)
+        router.add("POST", "/api/v1/auth/refresh", lane: true, refresh)
     }
 
     @Sendable static func login(_ context: RequestContext) throws -> HTTPResponse {
@@ -27,9 +27,11 @@ enum AuthRoutes {
         try services.rateLimiter.check(.login, who: deviceID, limit: limits.loginPerMinute, now: context.now)
 
         // Most logins are of a known device: one read, no transaction.
-        if let known = try services.postgres.withConnection({ try UserRecord.load(deviceID: deviceID, on: $0) }) {
+        if let known = try context.withReadConnection({ try UserRecord.load(deviceID: deviceID, on: $0) }) {
             return Envelope.ok(tokenData(for: known, context: context))
         }
+        // A first login writes: not on libmicrohttpd's thread.
+        if context.onLane { throw LaneFallback() }
         // A new id per attempt: one minted by another process (the original's node 0) is retried.
         let user = try IDCollision.retrying { try services.postgres.withTransaction { connection -> UserRecord in
             let newID = services.ids.next()
