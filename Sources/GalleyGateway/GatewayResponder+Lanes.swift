@@ -13,8 +13,13 @@ package import GalleyHTTP
 /// handler threads for ``LaneGate/pause``, so a slow PostgreSQL or Redis stalls no more
 /// than the reads already under way on libmicrohttpd's threads.
 extension GatewayResponder {
+    /// Larger bodies are parsed on a handler thread: a login's is ~40 bytes, while a 1 MiB
+    /// JSON of 90 000 keys (chaos row h) would hold the lane's other connections for its parse.
+    static let laneBodyLimit = 1024
+
     package func respondInline(to request: HTTPRequest, lane: Int) -> HTTPResponse? {
-        guard router.laneRoute(method: request.method, path: request.path) != nil else { return nil }
+        guard request.body.count <= GatewayResponder.laneBodyLimit, request.formParts.isEmpty,
+              router.laneRoute(method: request.method, path: request.path) != nil else { return nil }
         guard laneGate.isOpen() else {
             laneGate.handedOff.increment()
             return nil
