@@ -110,6 +110,15 @@ cpu_of() {  # pids...
   echo "$total"
 }
 postgres_pids() { pgrep -x postgres 2>/dev/null || pgrep -f '^postgres' 2>/dev/null || true; }
+# This stack's PostgreSQL only (the machine may run others): its postmaster, the live
+# backends and the ones already gone (the postmaster's reaped children's time).
+pg_master=$(head -n 1 "$(psql_db -tAc 'SHOW data_directory')/postmaster.pid" 2>/dev/null || true)
+stack_pg_cpu() {
+  [ -n "$pg_master" ] && [ -r "/proc/$pg_master/stat" ] || { echo 0; return; }
+  echo $(( $(cpu_of "$pg_master" $(ps -o pid= --ppid "$pg_master")) + $(awk '{print $16 + $17}' "/proc/$pg_master/stat") ))
+}
+# Microseconds of CPU per request from two tick counts and a rate over $seconds.
+per_request() { awk -v t="$1" -v r="$2" -v s="$seconds" -v hz="$hz" 'BEGIN { printf "%.0f", (r > 0 ? t / hz * 1e6 / (r * s) : 0) }'; }
 redis_pid=$(redis INFO server | awk -F: '/^process_id:/ {print $2}' | tr -d '\r')
 hz=$(getconf CLK_TCK)
 
@@ -148,15 +157,21 @@ declare -A summary
 # A route against its same-run baseline, alternating: route, baseline, route, baseline...
 pair() {  # name method path lua baseline-label baseline-command...
   local name=$1 method=$2 path=$3 lua=$4 label=$5; shift 5
-  local ratios="" rates="" bases="" p99s="" round measured
+  local ratios="" rates="" bases="" p99s="" round measured g0 g1 p0 p1 gw="" pg="" pr=""
   for round in $(seq 1 "$rounds"); do
+    g0=$(cpu_of "$gateway_pid"); p0=$(stack_pg_cpu)
     run "$name" "$method" "$path" "$lua"
+    g1=$(cpu_of "$gateway_pid"); p1=$(stack_pg_cpu)
+    pr="$pr $(per_request $((p1 - p0)) "${rps[$name]}")"
     measured=$("$@")
+    p0=$p1; p1=$(stack_pg_cpu)
     printf "%-22s %12s /s   (%s)\n" "  baseline" "$measured" "$label"
     rates="$rates ${rps[$name]}"; bases="$bases $measured"; p99s="$p99s ${p99[$name]}"
     ratios="$ratios $(ratio "${rps[$name]}" "$measured")"
+    gw="$gw $(per_request $((g1 - g0)) "${rps[$name]}")"; pg="$pg $(per_request $((p1 - p0)) "$measured")"
   done
   summary[$name]="$(echo "$rates" | median) req/s (p99s:$p99s) vs $label $(echo "$bases" | median)/s: median ratio $(echo "$ratios" | median) % (rounds:$ratios)"
+  [ "$name" != create ] && [ -n "$pg_master" ] && summary[$name]+="; CPU µs per request: gateway $(echo "$gw" | median) (rounds:$gw), its postgres $(echo "$pr" | median); postgres per baseline transaction $(echo "$pg" | median)"
   echo "   $name: ${summary[$name]}"
 }
 
