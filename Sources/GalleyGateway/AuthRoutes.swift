@@ -20,18 +20,21 @@ enum AuthRoutes {
     @Sendable static func login(_ context: RequestContext) throws -> HTTPResponse {
         let services = context.services
         let limits = services.settings.rateLimits
+        // On libmicrohttpd's thread, a first login (it writes) is found out before anything
+        // is counted, so the handler thread that takes it over counts it once.
+        var known: UserRecord?
+        if context.onLane, let deviceID = try? deviceID(in: context.request) {
+            known = try context.withReadConnection { try UserRecord.load(deviceID: deviceID, on: $0) }
+            if known == nil { throw LaneFallback() }
+        }
         try services.rateLimiter.check(.loginAddress, who: context.clientAddress, limit: limits.loginPerAddressPerMinute, now: context.now)
-        var body = try Validation.model(RequestBody.decode(context.request))
-        let deviceID = body.string("device_id", minLength: 1, maxLength: 128)
-        try body.finish()
+        let deviceID = try deviceID(in: context.request)
         try services.rateLimiter.check(.login, who: deviceID, limit: limits.loginPerMinute, now: context.now)
 
         // Most logins are of a known device: one read, no transaction.
-        if let known = try context.withReadConnection({ try UserRecord.load(deviceID: deviceID, on: $0) }) {
+        if let known = try known ?? context.withReadConnection({ try UserRecord.load(deviceID: deviceID, on: $0) }) {
             return Envelope.ok(tokenData(for: known, context: context))
         }
-        // A first login writes: not on libmicrohttpd's thread.
-        if context.onLane { throw LaneFallback() }
         // A new id per attempt: one minted by another process (the original's node 0) is retried.
         let user = try IDCollision.retrying { try services.postgres.withTransaction { connection -> UserRecord in
             let newID = services.ids.next()
@@ -55,6 +58,14 @@ enum AuthRoutes {
             return user
         } }
         return Envelope.ok(tokenData(for: user, context: context))
+    }
+
+    /// The body's `device_id`, validated (422000 otherwise); no side effect.
+    private static func deviceID(in request: HTTPRequest) throws -> String {
+        var body = try Validation.model(RequestBody.decode(request))
+        let deviceID = body.string("device_id", minLength: 1, maxLength: 128)
+        try body.finish()
+        return deviceID
     }
 
     @Sendable static func refresh(_ context: RequestContext) throws -> HTTPResponse {

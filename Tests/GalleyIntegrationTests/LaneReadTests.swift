@@ -59,19 +59,31 @@ import GalleyTestSupport
     }
 
     @Test func aKnownDeviceLogsInOnTheLaneAndANewOneOnAHandler() async throws {
-        let gateway = try InProcessGateway(redisDatabase: 6)
+        let gateway = try InProcessGateway(redisDatabase: 6, environment: ["RATE_LIMIT_LOGIN_PER_MINUTE": "60"])
         defer { gateway.shutdown() }
         try await gateway.waitForLane()
         let device = TestEnvironment.uniqueName("lane-device")
         let first = Self.request("POST", "/api/v1/auth/login", body: #"{"device_id":"\#(device)"}"#)
-        // Unknown device: the lane hands it over and writes nothing.
+        let window = Int64(Date().timeIntervalSince1970) / 60
+        // This minute's counter, or the next one's if the minute turned meanwhile.
+        let counted = { @Sendable () async throws -> String? in
+            try await gateway.redis.withConnection { connection in
+                try [window, window + 1].lazy.compactMap { minute in
+                    try connection.command(["GET", .string("galley:ratelimit:login:\(device):\(minute)")]).stringValue
+                }.first
+            }
+        }
+        // Unknown device: the lane hands it over, writes nothing and counts nothing, so
+        // the handler thread that answers it counts the login once.
         #expect(try await gateway.respondOnLane(to: first) == nil)
+        #expect(try await counted() == nil)
         let users = try await gateway.postgres.withConnection {
             try $0.query("SELECT count(*) AS n FROM users WHERE device_id = $1", [device]).first?.decode(Int.self, "n")
         }
         #expect(users == 0)
         let created = try await gateway.respond(to: first)
         #expect(created.status == 200)
+        #expect(try await counted() == "1")
         // Known now: answered on the lane, the same user and profile as the handler's answer.
         let again = try #require(try await gateway.respondOnLane(to: first))
         #expect(again.status == 200)
