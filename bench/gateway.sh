@@ -5,10 +5,14 @@
 # per-round ratios reported, so a noisy neighbour weighs on both sides alike:
 #   GET /health            nginx `return 200`, as many workers as the gateway's HTTP threads
 #   GET /points/balance,   pgbench running the statement they run (bench/read_by_id.sql)
-#   GET /user/profile
+#   GET /user/profile      (the same statement: the token is checked without the database)
 #   POST /auth/login       pgbench, bench/read_by_device.sql (a known device)
+# These three are answered on libmicrohttpd's threads with each thread's own session
+# (lanes); the gateway's lane counter after the reads shows how many were.
 #   POST /emoji/create     pgbench, bench/create.sql: one transaction per create
-# then create at 4, 16 and 64 connections (cost growth).
+# then create at 4, 16 and 64 connections (cost growth). Every setting is the default but
+# the rate limits, which are off: one address and 64 devices pass them within a second,
+# and a run with them on measures 429 answers (the login figure of the first wave did).
 #
 #   bench/gateway.sh                       uses the local stack (scripts/stack start)
 #   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_HTTP_WORKERS=64 bench/gateway.sh
@@ -68,7 +72,7 @@ bin="$(swift build -c release --product APIGateway --show-bin-path)/APIGateway"
 echo "== database $db, gateway on :$port (settings: $settings_label)"
 psql -X -q -d "$admin_db" -c "CREATE DATABASE \"$db\""
 env ${tuning[@]+"${tuning[@]}"} POSTGRES_DB=$db REDIS_DB=$redis_db PORT=$port HOST=127.0.0.1 LOG_LEVEL=warning \
-  RATE_LIMIT_LOGIN_PER_MINUTE=0 RATE_LIMIT_CREATE_PER_MINUTE=0 MIGRATE_ON_START=true \
+  RATE_LIMIT_LOGIN_PER_MINUTE=0 RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE=0 RATE_LIMIT_CREATE_PER_MINUTE=0 MIGRATE_ON_START=true \
   ALIYUN_EMOJI_MOCK=true STORAGE_BACKEND=local STORAGE_LOCAL_DIR="$work/objects" \
   "$bin" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
@@ -106,6 +110,15 @@ cpu_of() {  # pids...
   echo "$total"
 }
 postgres_pids() { pgrep -x postgres 2>/dev/null || pgrep -f '^postgres' 2>/dev/null || true; }
+# This stack's PostgreSQL only (the machine may run others): its postmaster, the live
+# backends and the ones already gone (the postmaster's reaped children's time).
+pg_master=$(head -n 1 "$(psql_db -tAc 'SHOW data_directory')/postmaster.pid" 2>/dev/null || true)
+stack_pg_cpu() {
+  [ -n "$pg_master" ] && [ -r "/proc/$pg_master/stat" ] || { echo 0; return; }
+  echo $(( $(cpu_of "$pg_master" $(ps -o pid= --ppid "$pg_master")) + $(awk '{print $16 + $17}' "/proc/$pg_master/stat") ))
+}
+# Microseconds of CPU per request from two tick counts and a rate over $seconds.
+per_request() { awk -v t="$1" -v r="$2" -v s="$seconds" -v hz="$hz" 'BEGIN { printf "%.0f", (r > 0 ? t / hz * 1e6 / (r * s) : 0) }'; }
 redis_pid=$(redis INFO server | awk -F: '/^process_id:/ {print $2}' | tr -d '\r')
 hz=$(getconf CLK_TCK)
 
@@ -144,15 +157,21 @@ declare -A summary
 # A route against its same-run baseline, alternating: route, baseline, route, baseline...
 pair() {  # name method path lua baseline-label baseline-command...
   local name=$1 method=$2 path=$3 lua=$4 label=$5; shift 5
-  local ratios="" rates="" bases="" p99s="" round measured
+  local ratios="" rates="" bases="" p99s="" round measured g0 g1 p0 p1 gw="" pg="" pr=""
   for round in $(seq 1 "$rounds"); do
+    g0=$(cpu_of "$gateway_pid"); p0=$(stack_pg_cpu)
     run "$name" "$method" "$path" "$lua"
+    g1=$(cpu_of "$gateway_pid"); p1=$(stack_pg_cpu)
+    pr="$pr $(per_request $((p1 - p0)) "${rps[$name]}")"
     measured=$("$@")
+    p0=$p1; p1=$(stack_pg_cpu)
     printf "%-22s %12s /s   (%s)\n" "  baseline" "$measured" "$label"
     rates="$rates ${rps[$name]}"; bases="$bases $measured"; p99s="$p99s ${p99[$name]}"
     ratios="$ratios $(ratio "${rps[$name]}" "$measured")"
+    gw="$gw $(per_request $((g1 - g0)) "${rps[$name]}")"; pg="$pg $(per_request $((p1 - p0)) "$measured")"
   done
   summary[$name]="$(echo "$rates" | median) req/s (p99s:$p99s) vs $label $(echo "$bases" | median)/s: median ratio $(echo "$ratios" | median) % (rounds:$ratios)"
+  [ "$name" != create ] && [ -n "$pg_master" ] && summary[$name]+="; CPU µs per request: gateway $(echo "$gw" | median) (rounds:$gw), its postgres $(echo "$pr" | median); postgres per baseline transaction $(echo "$pg" | median)"
   echo "   $name: ${summary[$name]}"
 }
 
@@ -193,6 +212,8 @@ wants profile && pair profile GET /api/v1/user/profile "$root/bench/wrk/profile.
   "pgbench bench/read_by_id.sql" pg_rate "$root/bench/read_by_id.sql" "$connections"
 wants login && pair login POST /api/v1/auth/login "$root/bench/wrk/login.lua" \
   "pgbench bench/read_by_device.sql" pg_rate "$root/bench/read_by_device.sql" "$connections"
+curl -fs "$base/metrics" 2>/dev/null | awk '/^galley_http_lane_requests_total/ {split($1, a, "\""); n[a[2]] = $2}
+  END {if (n["lane"] + n["handler"] > 0) printf "   short reads answered on libmicrohttpd threads: %d, on handler threads: %d\n", n["lane"], n["handler"]}' || true
 
 if wants create; then
   tasks_before=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")

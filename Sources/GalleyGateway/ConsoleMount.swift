@@ -18,6 +18,9 @@ struct ConsoleMount: HTTPResponder {
     func respond(to request: HTTPRequest) -> HTTPResponse {
         ConsoleResponder.serves(request.path) ? console.respond(to: request) : base.respond(to: request)
     }
+    func respondInline(to request: HTTPRequest, lane: Int) -> HTTPResponse? {
+        ConsoleResponder.serves(request.path) ? nil : base.respondInline(to: request, lane: lane)
+    }
     func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
         ConsoleResponder.serves(head.path) ? console.bodyTooLarge(head) : base.bodyTooLarge(head)
     }

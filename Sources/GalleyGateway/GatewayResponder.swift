@@ -23,6 +23,7 @@ package final class GatewayResponder: HTTPResponder {
     let services: GatewayServices
     let cors: CORSPolicy
     let requestIDs = RequestIDs()
+    let laneGate = LaneGate()
     private let unmatched: [String: RouteMetrics]
 
     package init(services: GatewayServices) {
@@ -75,6 +76,13 @@ package final class GatewayResponder: HTTPResponder {
     }
 
     package func respond(to request: HTTPRequest) -> HTTPResponse {
+        // Nil only for a lane request that asks for a handler thread; this is one.
+        respond(to: request, lane: -1, laneConnection: nil) ?? Envelope.response(for: .internalError)
+    }
+
+    /// The answer, on a handler thread (`laneConnection` nil) or on libmicrohttpd's
+    /// thread with its lane session; nil when a lane handler threw ``LaneFallback``.
+    func respond(to request: HTTPRequest, lane: Int, laneConnection: PostgresConnection?) -> HTTPResponse? {
         let started = ContinuousClock.now
         let requestID = requestIDs.id(for: request)
         var metrics: RouteMetrics
@@ -87,9 +95,14 @@ package final class GatewayResponder: HTTPResponder {
             switch router.route(method: request.method, path: request.path) {
             case .matched(let route, let parameters):
                 metrics = route.metrics
-                let context = RequestContext(request: request, requestID: requestID, services: services, parameters: parameters)
+                let context = RequestContext(request: request, requestID: requestID, services: services, parameters: parameters,
+                                             lane: lane, laneConnection: laneConnection)
                 do {
                     response = try route.handler(context)
+                } catch is LaneFallback {
+                    return nil
+                } catch let error as PostgresError where laneConnection != nil && error.handsOverFromLane {
+                    return nil
                 } catch {
                     response = answer(error, request: request, requestID: requestID, route: route.template)
                 }

@@ -32,6 +32,10 @@ package final class GatewayServices: Sendable {
     let logger: Logger
     /// Nil when WeChat Pay is not configured: the pay routes answer 500501.
     let weChatPay: WeChatPayClient?
+    /// A session per libmicrohttpd thread for the short reads answered there (`Route.lane`).
+    package let lanes: PostgresLanes
+    /// Tokens each lane verified lately.
+    let laneTokens: LaneTokens
 
     package init(settings: Settings, postgres: PostgresPool, redis: RedisPool, ids: SnowflakeGenerator,
          config: BusinessConfigStore, storage: (any ObjectStorage)?, provider: any EmojiProvider,
@@ -54,5 +58,8 @@ package final class GatewayServices: Sendable {
             ? CreateBatcher(pool: postgres, maxBatch: settings.http.createBatchSize, maxRunning: 2, logger: logger) : nil
         self.logger = logger
         self.weChatPay = weChatPay
+        self.lanes = PostgresLanes(configuration: postgres.configuration, count: settings.http.threads, logger: logger)
+        lanes.openAll()
+        self.laneTokens = LaneTokens(lanes: settings.http.threads)
     }
 }

@@ -44,6 +44,9 @@ struct FilteredResponder: HTTPResponder {
         serves(path) && base.answersInline(method: method, path: path)
     }
     func respond(to request: HTTPRequest) -> HTTPResponse { base.respond(to: visible(request)) }
+    func respondInline(to request: HTTPRequest, lane: Int) -> HTTPResponse? {
+        serves(request.path) ? base.respondInline(to: request, lane: lane) : nil
+    }
     func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse { base.bodyTooLarge(head) }
     func admit(head: HTTPRequest) -> HTTPResponse? { base.admit(head: visible(head)) }
 }

@@ -11,7 +11,7 @@ import GalleyWebhooks
 /// `GET /points/balance` and `GET /points/transactions` (the caller's ledger, newest first).
 enum PointsRoutes {
     static func register(in router: inout Router) {
-        router.add("GET", "/api/v1/points/balance", balance)
+        router.add("GET", "/api/v1/points/balance", lane: true, balance)
         router.add("GET", "/api/v1/points/transactions", transactions)
     }
 

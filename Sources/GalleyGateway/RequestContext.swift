@@ -20,8 +20,16 @@ final class RequestContext {
     /// Fixed at the start of the request so every timestamp of one answer agrees.
     let now: Date
     private var authenticated: UserRecord?
+    /// The session of libmicrohttpd's thread when the request is answered there (a lane
+    /// route), nil on a handler thread.
+    let laneConnection: PostgresConnection?
+    /// libmicrohttpd's thread number when answered there, else -1.
+    let lane: Int
 
-    init(request: HTTPRequest, requestID: String, services: GatewayServices, parameters: [String: String], now: Date = Date()) {
+    init(request: HTTPRequest, requestID: String, services: GatewayServices, parameters: [String: String], now: Date = Date(),
+         lane: Int = -1, laneConnection: PostgresConnection? = nil) {
+        self.lane = lane
+        self.laneConnection = laneConnection
         self.request = request
         self.requestID = requestID
         self.services = services
@@ -38,7 +46,7 @@ final class RequestContext {
     func user() throws -> UserRecord {
         if let authenticated { return authenticated }
         let userID = try authenticatedUserID()
-        guard let user = try services.postgres.withConnection({ try UserRecord.load(id: userID, on: $0) }) else {
+        guard let user = try withReadConnection({ try UserRecord.load(id: userID, on: $0) }) else {
             throw APIError.authenticatedUserGone
         }
         authenticated = user
@@ -62,13 +70,31 @@ final class RequestContext {
         guard scheme.lowercased() == "bearer" else { throw .invalidAuthenticationScheme }
         let subject: String
         do {
-            subject = try services.signer.verify(String(credentials), now: now)
+            let signer = services.signer
+            let now = self.now
+            if lane >= 0 {
+                subject = try services.laneTokens.subject(of: String(credentials), lane: lane, now: now) { token throws(JWTError) in
+                    try signer.verify(token, now: now)
+                }
+            } else {
+                subject = try signer.verify(String(credentials), now: now)
+            }
         } catch {
             logger.debug("token refused", ["reason": "\(error)"])
             throw .invalidCredentials
         }
         guard let userID = PythonInt.parse(subject) else { throw .invalidCredentials }
         return userID
+    }
+
+    /// True when answered on libmicrohttpd's thread: a handler that needs more than one
+    /// short read throws ``LaneFallback`` and the request goes to a handler thread.
+    var onLane: Bool { laneConnection != nil }
+
+    /// Runs a read on the lane's session, or on one from the pool on a handler thread.
+    func withReadConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        if let laneConnection { return try body(laneConnection) }
+        return try services.postgres.withConnection(body)
     }
 
     /// A path parameter the route template declares.

@@ -27,12 +27,17 @@ struct Route: Sendable {
     let handler: Handler
     /// Answered on libmicrohttpd's own thread (cheap, no I/O).
     let inline: Bool
+    /// A short read answered on libmicrohttpd's thread with that thread's own database
+    /// session when it is free (``GatewayResponder/respondInline(to:lane:)``), else on a
+    /// handler thread. Its handler reads through ``RequestContext/withReadConnection(_:)``.
+    let lane: Bool
     /// `HEAD` is served by this `GET` route. FastAPI's API routes refused it (405), so
     /// only the pages and Galley's own probes allow it.
     let allowsHead: Bool
     let metrics: RouteMetrics
 
-    init(method: String, template: String, inline: Bool = false, allowsHead: Bool = false, handler: @escaping Handler) {
+    init(method: String, template: String, inline: Bool = false, lane: Bool = false, allowsHead: Bool = false,
+         handler: @escaping Handler) {
         self.method = method
         self.template = template
         self.segments = Route.split(template).map { part in
@@ -42,6 +47,7 @@ struct Route: Sendable {
         }
         self.handler = handler
         self.inline = inline
+        self.lane = lane
         self.allowsHead = allowsHead && method == "GET"
         self.metrics = RouteMetrics(route: template, method: method)
     }

@@ -34,9 +34,9 @@ struct Router: Sendable {
         }.map(\.element)
     }
 
-    mutating func add(_ method: String, _ template: String, inline: Bool = false, allowsHead: Bool = false,
-                      _ handler: @escaping Route.Handler) {
-        add(Route(method: method, template: template, inline: inline, allowsHead: allowsHead, handler: handler))
+    mutating func add(_ method: String, _ template: String, inline: Bool = false, lane: Bool = false,
+                      allowsHead: Bool = false, _ handler: @escaping Route.Handler) {
+        add(Route(method: method, template: template, inline: inline, lane: lane, allowsHead: allowsHead, handler: handler))
     }
 
     func route(method: String, path: String) -> Outcome {
@@ -60,6 +60,12 @@ struct Router: Sendable {
     /// Whether the route for this method and path is answered inline (no parameters).
     func isInline(method: String, path: String) -> Bool {
         literal[method]?[path]?.inline ?? false
+    }
+
+    /// The route for this method and path when it is a lane route (no parameters).
+    func laneRoute(method: String, path: String) -> Route? {
+        guard let route = literal[method]?[path], route.lane else { return nil }
+        return route
     }
 
     /// `/a/b` for `/a/b/` (body limits look routes up this way; routing itself is exact).

@@ -11,7 +11,7 @@ import GalleyWebhooks
 /// ``WebhookIntake``).
 enum SubscriptionRoutes {
     static func register(in router: inout Router) {
-        router.add("GET", "/api/v1/subscription/status", status)
+        router.add("GET", "/api/v1/subscription/status", lane: true, status)
         router.add("POST", "/api/v1/subscription/webhook", webhook)
     }
 

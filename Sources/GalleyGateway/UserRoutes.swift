@@ -12,7 +12,7 @@ import GalleyWebhooks
 /// `GET /user/profile` and `PUT /user/profile` (nickname only).
 enum UserRoutes {
     static func register(in router: inout Router) {
-        router.add("GET", "/api/v1/user/profile", profile)
+        router.add("GET", "/api/v1/user/profile", lane: true, profile)
         router.add("PUT", "/api/v1/user/profile", update)
     }
 

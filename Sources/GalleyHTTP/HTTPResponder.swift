@@ -15,6 +15,12 @@ public protocol HTTPResponder: Sendable {
     func answersInline(method: String, path: String) -> Bool
     /// Builds the answer; runs on a handler thread, blocking calls are fine here.
     func respond(to request: HTTPRequest) -> HTTPResponse
+    /// A short read answered on libmicrohttpd's thread number `lane` (0 up to
+    /// ``HTTPServerConfiguration/threads``), saving the hand-off to a handler thread and
+    /// back; nil sends the request to a handler thread as usual. It may block only on a
+    /// resource reserved for that lane (its own database session) and must answer exactly
+    /// what `respond` would. Every other connection of the lane waits meanwhile.
+    func respondInline(to request: HTTPRequest, lane: Int) -> HTTPResponse?
     /// The answer when the body exceeds the limit; `head` has no body and no form parts.
     func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse
     /// Identity before bodies: called on the head alone (no body, no form parts) when the
@@ -33,6 +39,8 @@ extension HTTPResponder {
     public func bodyLimit(method: String, path: String) -> Int { -1 }
     /// Every route runs on a handler thread unless the responder says otherwise.
     public func answersInline(method: String, path: String) -> Bool { false }
+    /// No request is answered on a lane: every one goes to a handler thread.
+    public func respondInline(to request: HTTPRequest, lane: Int) -> HTTPResponse? { nil }
     /// Every request is read.
     public func admit(head: HTTPRequest) -> HTTPResponse? { nil }
     /// Every body is buffered in memory (up to its limit).

@@ -19,6 +19,9 @@ final class HTTPServerCore: Sendable {
     let draining = Atomic<Bool>(false)
     /// Suspended requests, so shutdown can answer them when the deadline passes.
     let suspended = Mutex(Suspended())
+    /// Each libmicrohttpd thread's lane number (plus one, so nil means none yet).
+    private let laneKey: pthread_key_t
+    private let lanesGiven = Atomic<Int>(0)
 
     struct Suspended {
         var entries: [ObjectIdentifier: HTTPPendingAnswer] = [:]
@@ -35,6 +38,27 @@ final class HTTPServerCore: Sendable {
         self.logger = logger
         self.onRequestCompleted = onRequestCompleted
         self.executor = BlockingExecutor(name: "http-handler", threads: configuration.handlerThreads)
+        var key = pthread_key_t()
+        // Without a key (never seen: the limit is 1 024 keys) every thread reports no lane.
+        laneKey = pthread_key_create(&key, nil) == 0 ? key : pthread_key_t.max
+    }
+
+    deinit {
+        if laneKey != pthread_key_t.max { pthread_key_delete(laneKey) }
+    }
+
+    /// The calling libmicrohttpd thread's lane, 0 up to `threads`, numbered on first sight;
+    /// nil for a thread past that count or without a key.
+    private func currentLane() -> Int? {
+        guard laneKey != pthread_key_t.max else { return nil }
+        let lane: Int
+        if let stored = pthread_getspecific(laneKey) {
+            lane = Int(bitPattern: stored) - 1
+        } else {
+            lane = lanesGiven.wrappingAdd(1, ordering: .relaxed).oldValue
+            pthread_setspecific(laneKey, UnsafeRawPointer(bitPattern: lane + 1))
+        }
+        return lane < max(1, configuration.threads) ? lane : nil
     }
 
     // MARK: Request lifecycle (libmicrohttpd threads)
@@ -126,6 +150,9 @@ final class HTTPServerCore: Sendable {
             let request = makeRequest(connection, context, withBody: true)
             if responder.answersInline(method: request.method, path: request.path) {
                 return answer(responder.respond(to: request), connection, context)
+            }
+            if let lane = currentLane(), let response = responder.respondInline(to: request, lane: lane) {
+                return answer(response, connection, context)
             }
             return dispatch(request, connection, context)
 

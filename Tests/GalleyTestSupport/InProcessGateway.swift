@@ -52,6 +52,20 @@ package final class InProcessGateway: Sendable {
         return GatewayHTTPResponse(status: response.status, headers: response.headers, body: response.body)
     }
 
+    /// Hands `request` to the responder as libmicrohttpd's thread number `lane` would
+    /// (``GatewayResponder/respondInline(to:lane:)``); nil means it went to a handler thread.
+    package func respondOnLane(to request: HTTPRequest, lane: Int = 0) async throws -> GatewayHTTPResponse? {
+        let responder = self.responder
+        let response = try await onThread { responder.respondInline(to: request, lane: lane) }
+        return response.map { GatewayHTTPResponse(status: $0.status, headers: $0.headers, body: $0.body) }
+    }
+
+    /// Waits (up to 10 s) until lane `lane`'s session has opened, so a lane request is
+    /// answered there unless the route or the read hands it over.
+    package func waitForLane(_ lane: Int = 0) async throws {
+        try await PostgresLanes.waitUntilOpen(services.lanes, lane: lane)
+    }
+
     /// A request as a client would send it: JSON body (with its Content-Type) and a bearer token.
     package func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil,
                          headers: [(String, String)] = [], body: [UInt8] = []) async throws -> GatewayHTTPResponse {
@@ -79,8 +93,22 @@ package final class InProcessGateway: Sendable {
     /// Stops the outbox publisher, closes the pools and drops the database.
     package func shutdown() {
         services.outbox.stop()
+        services.lanes.close()
         redis.shutdown()
         postgres.close()
         database.drop()
+    }
+}
+
+extension PostgresLanes {
+    /// Polls `lane` until its session answers (it opens on a thread of its own).
+    package static func waitUntilOpen(_ lanes: PostgresLanes, lane: Int, timeout: Duration = .seconds(10)) async throws {
+        let end = ContinuousClock.now.advanced(by: timeout)
+        while lanes.withConnection(lane: lane, { _ in true }) == nil {
+            guard ContinuousClock.now < end else {
+                throw GatewayHTTPClient.ClientError(description: "lane \(lane) did not open within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }

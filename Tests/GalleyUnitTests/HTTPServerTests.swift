@@ -224,6 +224,27 @@ import GalleyTestSupport
         #expect(seen.withLock { $0 } == ["GET /inline 200 true", "GET /missing 404 true"])
     }
 
+    @Test func laneAnswersComeFromLibmicrohttpdsThreadsNumberedBelowTheirCount() throws {
+        try withServer { server, responder in
+            let clients = try (0..<6).map { _ in try TestHTTPClient(port: server.port) }
+            defer { clients.forEach { $0.close() } }
+            for _ in 0..<20 {
+                for client in clients {
+                    let answer = try client.request("GET", "/lane")
+                    #expect(answer.status == 200 && answer.text == "lane")
+                    let lane = try #require(answer.header("X-Lane").flatMap { Int($0) })
+                    #expect((0..<Self.configuration.threads).contains(lane))
+                }
+            }
+            // Declined on the lane: a handler thread answers, on the same keep-alive connection.
+            #expect(try clients[0].request("GET", "/hello").text == "hello")
+            #expect(try clients[0].request("GET", "/lane").status == 200)
+            #expect(responder.requests(for: "/lane").isEmpty)
+            #expect(responder.requests(for: "/hello").count == 1)
+            #expect(!responder.lanesSeen.isEmpty)
+        }
+    }
+
     @Test func emptyBodiesOddStatusesAndInjectedHeadersAreHandled() throws {
         try withServer { server, _ in
             let client = try TestHTTPClient(port: server.port)
@@ -365,6 +386,15 @@ final class TestResponder: HTTPResponder {
     func bodyLimit(method: String, path: String) -> Int { path == "/small" ? 1024 : -1 }
 
     func answersInline(method: String, path: String) -> Bool { path == "/inline" }
+
+    let lanes = Mutex<Set<Int>>([])
+    var lanesSeen: Set<Int> { lanes.withLock { $0 } }
+
+    func respondInline(to request: HTTPRequest, lane: Int) -> HTTPResponse? {
+        guard request.path == "/lane" else { return nil }
+        lanes.withLock { _ = $0.insert(lane) }
+        return HTTPResponse(status: 200, headers: [("X-Lane", String(lane))], body: Array("lane".utf8))
+    }
 
     func bodyTooLarge(_ head: HTTPRequest) -> HTTPResponse {
         HTTPResponse(status: 413, text: "too large: \(head.path)")
