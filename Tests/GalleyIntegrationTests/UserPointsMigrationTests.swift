@@ -7,7 +7,7 @@ import GalleyTestSupport
 
 /// Migration 0026 on the original's database: the duplicate UNIQUE (user_id) constraint
 /// goes, the unique index the original's model declares stays and still refuses a
-/// second account, the balances are untouched, and user_points gets fillfactor 80.
+/// second account, the balances are untouched, and user_points gets fillfactor 65.
 @Suite(.serialized) struct UserPointsMigrationTests {
     let logger = Logger(label: "user-points-migration-tests")
 
@@ -38,7 +38,7 @@ import GalleyTestSupport
         #expect(try Self.balances(connection) == before)
         let options = try connection.query("SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE oid = 'user_points'::regclass")
             .first?.decode(String.self, at: 0)
-        #expect(options == "fillfactor=80")
+        #expect(options == "fillfactor=65")
         // A second account for a user is still refused.
         #expect(throws: (any Error).self) {
             try connection.execute("INSERT INTO user_points (id, user_id, balance, updated_at) SELECT id + 1, user_id, 0, now() FROM user_points LIMIT 1")
