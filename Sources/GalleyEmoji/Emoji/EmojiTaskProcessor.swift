@@ -98,6 +98,12 @@ public final class EmojiTaskProcessor: Sendable {
                 continue
             }
             let window = await SubmitWindowPermit.take(submitWindow)
+            if Task.isCancelled {
+                // Shutdown while waiting for a place: leave the task pending, unclaimed.
+                window.release()
+                leases.drop(taskID)
+                throw CancellationError()
+            }
             let outcome: EmojiTaskStore.ClaimOutcome
             do {
                 outcome = try await batches.claims.submit(taskID)
