@@ -51,7 +51,9 @@ enum FakeDashScopeApp {
         let logger = Logger(label: "fake-dashscope")
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(host: configuration.host, port: configuration.port, threads: 2, handlerThreads: 2,
-                                                   connectionLimit: 8192, connectionTimeoutSeconds: 120),
+                                                   // One worker is its only client and opens up to 512
+                                                   // connections; DashScope has no 256-per-address cap.
+                                                   connectionLimit: 8192, perIPConnectionLimit: 0, connectionTimeoutSeconds: 120),
             responder: FakeDashScope(configuration: configuration), logger: logger)
         let group = ServiceGroup(shutdownDeadline: .seconds(5), logger: logger)
         let code = await group.run([HTTPServerService("fake DashScope (FAKE_DASHSCOPE_PORT)", server: server,

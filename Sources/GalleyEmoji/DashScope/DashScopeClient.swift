@@ -16,6 +16,10 @@ public struct DashScopeClient: EmojiProvider {
         public var detectTimeoutSeconds: Double = 20
         public var createTimeoutSeconds: Double = 30
         public var queryTimeoutSeconds: Double = 20
+        /// Requests on the wire at once; the rest wait here, their timeout not yet running.
+        /// Without it a burst (10 000 polls falling due together) queues inside libcurl,
+        /// each with its buffers, and times out there before it is sent.
+        public var maxConcurrentRequests: Int = 256
 
         public init(baseURL: String, apiKey: String?) {
             var base = baseURL
@@ -34,10 +38,12 @@ public struct DashScopeClient: EmojiProvider {
 
     public let configuration: Configuration
     private let http: HTTPClient
+    private let gate: AsyncSemaphore
 
     public init(configuration: Configuration, http: HTTPClient = .shared) {
         self.configuration = configuration
         self.http = http
+        self.gate = AsyncSemaphore(permits: max(1, configuration.maxConcurrentRequests))
     }
 
     public func detect(imageURL: String) async throws(DashScopeError) -> FaceDetection {
@@ -103,6 +109,8 @@ public struct DashScopeClient: EmojiProvider {
         let request = HTTPClientRequest(method: body == nil ? "GET" : "POST", url: configuration.baseURL + path, headers: headers,
                                         body: body.map { JSONWriter.bytes($0) } ?? [], maxResponseBytes: DashScopeClient.maxAnswerBytes)
         let response: HTTPClientResponse
+        await gate.acquire()
+        defer { gate.release() }
         do {
             response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
         } catch let error as HTTPClientError where error.code == .invalidRequest {

@@ -33,6 +33,14 @@ public final class EmojiTaskProcessor: Sendable {
     let share: UserSubmitShare?
     /// Bounds submissions sent and not yet stored (``EmojiWorkerConfiguration/submitsInFlight``).
     let submitSlots: AsyncSemaphore
+    /// Claims, stored submissions and completions, many tasks per statement.
+    let batches: EmojiTaskBatches
+    /// Tasks between pickup and their stored submission: a pickup waits here, still
+    /// `pending`, so a burst of entries is claimed only as fast as it can be submitted.
+    let submitWindow: AsyncSemaphore
+    /// Videos being copied to storage at once: tasks finishing together (a wave submitted
+    /// in the same seconds) take turns instead of queueing thousands of downloads.
+    let storeGate = AsyncSemaphore(permits: 64)
     let logger: Logger
 
     public init(configuration: EmojiWorkerConfiguration, store: EmojiTaskStore, provider: any EmojiProvider,
@@ -48,16 +56,19 @@ public final class EmojiTaskProcessor: Sendable {
         self.metrics = metrics
         self.submitSlots = AsyncSemaphore(permits: max(1, configuration.submitsInFlight))
         self.logger = logger
+        self.batches = EmojiTaskBatches(store: store, worker: configuration.workerID, lease: configuration.leaseDuration)
+        self.submitWindow = AsyncSemaphore(permits: configuration.submitWindow)
     }
 
     /// Drives task `taskID` to a terminal state. Throws when it cannot now (unknown task,
     /// lease lost, storage or database down, cancellation at shutdown): the stream entry
     /// then stays pending for a later delivery.
     public func process(taskID: Int64) async throws -> EmojiTaskOutcome {
-        guard let task = try await acquire(taskID) else {
+        guard let (task, window) = try await acquire(taskID) else {
             // acquire returns nil only for a terminal task.
             return .alreadyTerminal
         }
+        defer { window.release() }
         metrics.started.increment()
         metrics.inFlight.increment()
         defer {
@@ -65,7 +76,7 @@ public final class EmojiTaskProcessor: Sendable {
             leases.drop(taskID)
         }
         do {
-            let outcome = try await drive(task)
+            let outcome = try await drive(task, window: window)
             if let share, outcome != .deferred {
                 // Terminal: the user's place at the provider is free again.
                 await share.release(userID: task.userID, taskID: taskID)
@@ -78,9 +89,10 @@ public final class EmojiTaskProcessor: Sendable {
         }
     }
 
-    /// Takes the task's lease; nil when the task is terminal already. Waits while another
-    /// worker (or another entry in this process) holds it.
-    private func acquire(_ taskID: Int64) async throws -> EmojiTaskRecord? {
+    /// Takes the task's lease, with a place in the submit window; nil when the task is
+    /// terminal already. Waits while another worker (or another entry in this process)
+    /// holds it, without holding a place meanwhile.
+    private func acquire(_ taskID: Int64) async throws -> (EmojiTaskRecord, SubmitWindowPermit)? {
         let check = max(.milliseconds(100), min(.seconds(2), configuration.leaseDuration / 4))
         while true {
             try Task.checkCancellation()
@@ -88,16 +100,26 @@ public final class EmojiTaskProcessor: Sendable {
                 try await Task.sleep(for: check)
                 continue
             }
+            let window = await SubmitWindowPermit.take(submitWindow)
+            if Task.isCancelled {
+                // Shutdown while waiting for a place: leave the task pending, unclaimed.
+                window.release()
+                leases.drop(taskID)
+                throw CancellationError()
+            }
             let outcome: EmojiTaskStore.ClaimOutcome
             do {
-                outcome = try await store.claim(taskID: taskID, worker: configuration.workerID, lease: configuration.leaseDuration)
+                outcome = try await batches.claims.submit(taskID)
             } catch {
+                window.release()
                 leases.drop(taskID)
                 throw error
             }
+            if case .claimed(let task) = outcome { return (task, window) }
+            window.release()
             switch outcome {
-            case .claimed(let task):
-                return task
+            case .claimed:
+                continue
             case .terminal:
                 leases.drop(taskID)
                 return nil
@@ -112,7 +134,7 @@ public final class EmojiTaskProcessor: Sendable {
         }
     }
 
-    private func drive(_ task: EmojiTaskRecord) async throws -> EmojiTaskOutcome {
+    private func drive(_ task: EmojiTaskRecord, window: SubmitWindowPermit) async throws -> EmojiTaskOutcome {
         let claimedAt = ContinuousClock.now
         let providerTaskID: String
         let submittedAt: Date
@@ -143,6 +165,7 @@ public final class EmojiTaskProcessor: Sendable {
             }
             resumed = false
         }
+        window.release()
         return try await poll(task, providerTaskID: providerTaskID, submittedAt: submittedAt, pollAtOnce: resumed)
     }
 
@@ -159,6 +182,7 @@ public final class EmojiTaskProcessor: Sendable {
 
     private func submit(_ task: EmojiTaskRecord, _ request: GenerationRequest, claimedAt: ContinuousClock.Instant) async throws -> SubmitResult {
         let worker = configuration.workerID
+        let batches = self.batches
         var lastError: DashScopeError?
         for attempt in 0..<max(1, configuration.submitAttempts) {
             if attempt > 0 {
@@ -181,7 +205,7 @@ public final class EmojiTaskProcessor: Sendable {
             }
             // From here until the provider's id is stored, shutdown must not interrupt: an
             // unstructured task does not inherit the caller's cancellation.
-            let critical = Task { [provider, store, metrics, configuration, logger] () throws -> CriticalResult in
+            let critical = Task { [provider, metrics, configuration, logger] () throws -> CriticalResult in
                 let submitted: SubmittedTask
                 do throws(DashScopeError) {
                     submitted = try await provider.submit(request)
@@ -192,10 +216,11 @@ public final class EmojiTaskProcessor: Sendable {
                 var failures = 0
                 while true {
                     do {
-                        guard let at = try await store.recordSubmission(
-                            taskID: task.id, worker: worker, providerTaskID: submitted.taskID,
-                            providerStatus: submitted.status.isEmpty ? "PENDING" : submitted.status,
-                            lease: configuration.leaseDuration)
+                        // Batched with other tasks' submissions (EmojiTaskBatches): the same
+                        // conditional UPDATE, answered row by row, before this task goes on.
+                        guard let at = try await batches.submissions.submit(EmojiTaskStore.Submission(
+                            taskID: task.id, providerTaskID: submitted.taskID,
+                            providerStatus: submitted.status.isEmpty ? "PENDING" : submitted.status))
                         else { return .lost }
                         return .recorded(submitted.taskID, at)
                     } catch {
@@ -331,11 +356,13 @@ public final class EmojiTaskProcessor: Sendable {
         for attempt in 0..<max(1, configuration.storeAttempts) {
             if attempt > 0 { try await Task.sleep(for: configuration.backoff.delay(forAttempt: attempt - 1)) }
             let stored: Result<String, any Error>
+            await storeGate.acquire()
             do {
                 stored = .success(try await results.store(videoURL: videoURL, key: key))
             } catch {
                 stored = .failure(error)
             }
+            storeGate.release()
             try Task.checkCancellation()
             switch stored {
             case .success(let url):
@@ -346,7 +373,7 @@ public final class EmojiTaskProcessor: Sendable {
             if resultURL != nil { break }
         }
         guard let resultURL else { throw EmojiProcessingError.storeFailed("task \(task.id)") }
-        guard try await store.complete(taskID: task.id, resultURL: resultURL) else {
+        guard try await batches.completions.submit(EmojiTaskStore.Completion(taskID: task.id, resultURL: resultURL)) else {
             return .alreadyTerminal
         }
         metrics.completed.increment()

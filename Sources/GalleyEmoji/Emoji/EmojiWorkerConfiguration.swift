@@ -39,6 +39,11 @@ public struct EmojiWorkerConfiguration: Sendable {
     public var backoff = Backoff()
     /// Provider submissions per second per API key, across the fleet.
     public var submitRatePerSecond: Double
+    /// Tasks claimed but not yet submitted, at most: a quarter second of the submit rate,
+    /// 8 to 512, never more than ``concurrency``. Pickups beyond it wait unclaimed.
+    public var submitWindow: Int {
+        max(1, min(concurrency, max(8, min(512, Int((submitRatePerSecond / 4).rounded(.up))))))
+    }
     /// Tasks one user may have submitted and unfinished at the provider (0: no cap).
     public var userShare: Int
     /// How long a task over its user's share waits (without a slot) before it is tried again.

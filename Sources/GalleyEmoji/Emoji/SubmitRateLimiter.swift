@@ -13,14 +13,16 @@ import GalleyRuntime
 /// callers wait on a local gate), so a process that is stopped wastes at most that much
 /// of the fleet's quota, while a high rate is not held back by Redis round trips.
 public final class SubmitRateLimiter: Sendable {
-    /// Reserves the next slot: returns the microseconds to wait before using it.
+    /// Reserves the next ARGV[2] slots (1 when absent): returns the microseconds to wait
+    /// before using the first; the others follow one interval apart.
     static let reserveScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local interval = tonumber(ARGV[1])
+        local count = tonumber(ARGV[2] or '1') or 1
         local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
         if tat < now then tat = now end
-        local nexttat = tat + interval
+        local nexttat = tat + interval * count
         redis.call('SET', KEYS[1], string.format('%.0f', nexttat), 'PX', math.floor((nexttat - now) / 1000) + 1000)
         return tat - now
         """
@@ -29,6 +31,9 @@ public final class SubmitRateLimiter: Sendable {
     public let ratePerSecond: Double
     private let redis: RedisPool
     private let gate: AsyncSemaphore
+    /// Callers reserving at once share one script call (a burst of 10 000 pickups makes
+    /// a few dozen round trips to Redis, not 10 000).
+    private let reservations: StatementBatcher<Void, Int64>
 
     /// `galley:dashscope:submit:<16 hex of SHA-256(apiKey)>`: per key, never the key itself.
     public static func key(apiKey: String) -> String {
@@ -41,7 +46,17 @@ public final class SubmitRateLimiter: Sendable {
         self.key = SubmitRateLimiter.key(apiKey: apiKey)
         self.ratePerSecond = max(0.001, ratePerSecond)
         let halfSecond = Int(min(256, (self.ratePerSecond / 2).rounded(.up)))
-        self.gate = AsyncSemaphore(permits: max(1, localReservations ?? halfSecond))
+        let permits = max(1, localReservations ?? halfSecond)
+        self.gate = AsyncSemaphore(permits: permits)
+        let key = self.key
+        let interval = Int64((1_000_000 / self.ratePerSecond).rounded())
+        self.reservations = StatementBatcher(maxBatch: permits, maxRunning: 1) { [redis] callers in
+            let first = try await redis.withConnection { connection in
+                try connection.eval(SubmitRateLimiter.reserveScript, keys: [key],
+                                    args: [.integer(interval), .integer(Int64(callers.count))]).integerValue
+            } ?? 0
+            return callers.indices.map { first + Int64($0) * interval }
+        }
     }
 
     /// Returns when the caller may submit once. Throws `CancellationError` when cancelled
@@ -50,12 +65,8 @@ public final class SubmitRateLimiter: Sendable {
         await gate.acquire()
         defer { gate.release() }
         try Task.checkCancellation()
-        let key = self.key
-        let interval = Int64((1_000_000 / ratePerSecond).rounded())
-        let waited = try await redis.withConnection { connection in
-            try connection.eval(SubmitRateLimiter.reserveScript, keys: [key], args: [.integer(interval)]).integerValue
-        }
-        if let micros = waited, micros > 0 {
+        let micros = try await reservations.submit(())
+        if micros > 0 {
             try await Task.sleep(for: .microseconds(micros))
         }
     }

@@ -31,6 +31,7 @@ public enum Migrations {
         Migration(version: 20, name: "admin_audit", bytes: PackageResources._020_admin_audit_sql),
         Migration(version: 21, name: "admin_search", bytes: PackageResources._021_admin_search_sql),
         Migration(version: 25, name: "wechatpay", bytes: PackageResources._025_wechatpay_sql),
+        Migration(version: 26, name: "user_points_reward_speed", bytes: PackageResources._026_user_points_reward_speed_sql),
     ]
 }
 
