@@ -84,7 +84,8 @@ import GalleyTestSupport
         #expect(String(config.concurrency) == table("EMOJI_CONCURRENCY"))
         #expect(String(config.maxDeliveries) == table("EMOJI_MAX_DELIVERIES"))
         #expect(String(config.submitAttempts) == table("EMOJI_SUBMIT_ATTEMPTS"))
-        #expect(String(config.submitsInFlight) == table("EMOJI_SUBMITS_IN_FLIGHT"))
+        // Computed from the submit rate: 16 at the table's 1/s.
+        #expect(config.submitsInFlight == 16)
         #expect(String(config.userShare) == table("DASHSCOPE_USER_SHARE"))
         #expect(config.claimMinIdle == .seconds(Int64(table("EMOJI_CLAIM_IDLE_SECONDS")) ?? -1))
         #expect(config.pollInterval == .seconds(Int64(table("EMOJI_POLL_INTERVAL_SECONDS")) ?? -1))
@@ -99,6 +100,21 @@ import GalleyTestSupport
         env["DASHSCOPE_USER_SHARE"] = "0"
         let set = EmojiWorkerConfiguration(settings: try Settings.load(from: env, requiring: []))
         #expect(set.concurrency == 7 && set.userShare == 0)
+    }
+
+    /// The crash bound follows the submit rate (a quarter second of it, 16 to 512) unless set.
+    @Test func submitsInFlightFollowTheSubmitRateUnlessSet() throws {
+        var env = minimal
+        func bound() throws -> Int { try Settings.load(from: env, requiring: []).workers.emojiSubmitsInFlight }
+        env["DASHSCOPE_SUBMIT_RATE"] = "2000"
+        #expect(try bound() == 500)
+        env["DASHSCOPE_SUBMIT_RATE"] = "10000"
+        #expect(try bound() == 512)
+        env["DASHSCOPE_SUBMIT_RATE"] = "10"
+        #expect(try bound() == 16)
+        env["EMOJI_SUBMITS_IN_FLIGHT"] = "3"
+        env["DASHSCOPE_SUBMIT_RATE"] = "2000"
+        #expect(try bound() == 3)
     }
 
     /// Three of the four `OSS_*` (one lost in `.env`) must not quietly mean local files.

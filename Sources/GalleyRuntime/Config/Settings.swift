@@ -129,6 +129,14 @@ public struct Settings: Sendable {
         public var emojiSubmitsInFlight: Int = 16
     }
 
+    /// The default bound on submissions in flight: a quarter second of the submit rate, so a
+    /// SIGKILL doubles at most that much and the bound never throttles the configured rate
+    /// (16 at production's 1/s; 512 at most).
+    static func submitsInFlight(forRate rate: Double) -> Int {
+        guard rate.isFinite, rate > 0 else { return 16 }
+        return max(16, min(512, Int((rate / 4).rounded(.up))))
+    }
+
     public var deployment: Deployment
     public var database: Database
     public var redis: Redis
@@ -262,7 +270,8 @@ public struct Settings: Sendable {
             metricsPort: try env.optionalInt("METRICS_PORT"),
             emojiReconcileAfter: try env.duration("EMOJI_RECONCILE_AFTER_SECONDS"),
             webhookReconcileAfter: try env.duration("WEBHOOK_RECONCILE_AFTER_SECONDS"),
-            emojiSubmitsInFlight: try env.int("EMOJI_SUBMITS_IN_FLIGHT"))
+            emojiSubmitsInFlight: try env.int("EMOJI_SUBMITS_IN_FLIGHT",
+                                              computed: Self.submitsInFlight(forRate: dashScope.submitRatePerSecond)))
 
         // Any case, as before: the logger's own parser decides.
         guard let logLevel = Logger.Level(name: try env.required("LOG_LEVEL")) else {

@@ -168,7 +168,7 @@ public enum SettingsTable {
               "How long one stream read waits for new entries.", readBy: emoji),
         .init("EMOJI_SUBMIT_ATTEMPTS", .integer(1...100), default: "8",
               "Submit attempts on transient errors before the task fails.", readBy: emoji),
-        .init("EMOJI_SUBMITS_IN_FLIGHT", .integer(1...10_000), default: "16",
+        .init("EMOJI_SUBMITS_IN_FLIGHT", .integer(1...10_000), computed: "a quarter second of DASHSCOPE_SUBMIT_RATE, 16 to 512",
               "Submissions per process sent and not yet stored: bounds the images a SIGKILL can have submitted twice.",
               readBy: emoji),
         .init("EMOJI_MOCK_DELAY_SECONDS", .seconds(0...3600), default: "2",
