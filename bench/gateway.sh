@@ -146,7 +146,8 @@ echo "== wrk -t$threads -c$connections -d${seconds}s --latency; $rounds alternat
 wants() { [[ " $routes " == *" $1 "* ]]; }
 # pgbench's rate for a script (prints tps), with the bench users' count as a variable.
 pg_rate() {  # script clients
-  pgbench -n -M prepared -c "$2" -j 2 -T "$seconds" -D users="$users" -f "$1" "$db" >"$work/pgbench" 2>&1 \
+  # shellcheck disable=SC2086 # PG_EXTRA: extra pgbench arguments, word-split on purpose
+  pgbench -n -M prepared -c "$2" -j 2 -T "$seconds" -D users="$users" ${PG_EXTRA:-} -f "$1" "$db" >"$work/pgbench" 2>&1 \
     || { cat "$work/pgbench" >&2; echo 0; return; }
   awk '/^tps = / {printf "%.0f", $3; exit}' "$work/pgbench"
 }
@@ -217,8 +218,14 @@ curl -fs "$base/metrics" 2>/dev/null | awk '/^galley_http_lane_requests_total/ {
 
 if wants create; then
   tasks_before=$(psql_db -tAc "SELECT count(*) FROM emoji_tasks")
+  # The baseline's own tail: pgbench logs each transaction's latency, so the p99 aim for
+  # create can be read against what one commit per create costs on this machine.
   create_base() {
-    local tps; tps=$(pg_rate "$root/bench/create.sql" "$connections")
+    rm -f "$work"/pglog*
+    local tps; tps=$(PG_EXTRA="-l --log-prefix=$work/pglog" pg_rate "$root/bench/create.sql" "$connections")
+    cat "$work"/pglog* 2>/dev/null | awk '{print $3}' | sort -n \
+      | awk '{a[NR] = $1} END {if (NR) printf "%.2fms\n", a[int(NR * 0.99)] / 1000}' >>"$work/create-base-p99"
+    rm -f "$work"/pglog*
     psql_db -q -c "DELETE FROM outbox WHERE id >= 900000000000000000" -c "VACUUM outbox" >/dev/null
     echo "$tps"
   }
@@ -227,6 +234,9 @@ if wants create; then
   t0=$(date +%s.%N)
   pair create POST /api/v1/emoji/create "$root/bench/wrk/create.lua" "pgbench bench/create.sql (one transaction per create)" create_base
   t1=$(date +%s.%N)
+  base_p99s=$(tr '\n' ' ' <"$work/create-base-p99" 2>/dev/null || true)
+  echo "   pgbench's own p99 per create transaction, same rounds: $base_p99s"
+  summary[create]+="; pgbench's own p99s: $base_p99s"
   cpu1=("$(cpu_of $gateway_pid)" "$(cpu_of $(postgres_pids))")
   awk -v g0="${cpu0[0]}" -v g1="${cpu1[0]}" -v p0="${cpu0[1]}" -v p1="${cpu1[1]}" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v n="$(nproc)" 'BEGIN {
     d = (t1 - t0) * hz
