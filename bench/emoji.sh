@@ -151,6 +151,20 @@ PY
     FROM (SELECT extract(epoch FROM t.started_at) * 1000 - x.ms AS lat
           FROM emoji_tasks t JOIN xadd x ON x.task_id = t.id WHERE t.id BETWEEN $1 AND $1 + $2 - 1) s"
 }
+# Waits until every task with an id in [lo, hi) has ended, calling `tick` (if given) each
+# time round; sets `peak`, the highest in-flight gauge seen. The end is seen within 0.2 s.
+drain() {  # lo hi [tick]
+  local left inflight
+  peak=0
+  while :; do
+    [ -n "${3:-}" ] && "$3"
+    left=$(psql_db -Atc "SELECT count(*) FROM emoji_tasks WHERE id >= $1 AND id < $2 AND status NOT IN ('completed','failed')")
+    inflight=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk '/^galley_emoji_tasks_in_flight / { print $2 }')
+    [ "${inflight:-0}" -gt "$peak" ] && peak=$inflight
+    [ "$left" = 0 ] && break
+    sleep 0.2
+  done
+}
 proc_cpu() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }   # utime + stime, USER_HZ = 100
 proc_rss() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 proc_hwm() { awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$1/status"; }
@@ -193,14 +207,8 @@ start_worker 1000 "$poll"
 seed 2000000 "$tasks_slow"
 t0=$(now); cpu0=$(proc_cpu "$worker_pid"); fake_cpu0=$(proc_cpu "$fake_pid")
 enqueue 2000000 "$tasks_slow"
-peak_in_flight=0
-while :; do
-  left=$(psql_db -Atc "SELECT count(*) FROM emoji_tasks WHERE id >= 2000000 AND id < 3000000 AND status NOT IN ('completed','failed')")
-  inflight=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk '/^galley_emoji_tasks_in_flight / { print $2 }')
-  [ "${inflight:-0}" -gt "$peak_in_flight" ] && peak_in_flight=$inflight
-  [ "$left" = 0 ] && break
-  sleep 0.2   # the end is seen within 0.2 s (plus one count)
-done
+drain 2000000 3000000
+peak_in_flight=$peak
 t1=$(now)
 run2=$(elapsed "$t0" "$t1")
 cpu2=$(awk -v a="$cpu0" -v b="$(proc_cpu "$worker_pid")" 'BEGIN { printf "%.1f", b - a }')
@@ -255,17 +263,15 @@ seed 4000000 "$tasks_long"
 idle4=$(proc_rss "$worker_pid")
 t0=$(now); cpu0=$(proc_cpu "$worker_pid"); fake_cpu0=$(proc_cpu "$fake_pid")
 enqueue 4000000 "$tasks_long"
-peak_long=0
 plateau4=""
-while :; do
-  # Half-way through the provider's latency every task is submitted and polling.
-  [ -z "$plateau4" ] && awk -v a="$t0" -v b="$(now)" -v l="$long_latency" 'BEGIN { exit !(b - a > l / 2) }' && plateau4=$(proc_rss "$worker_pid")
-  left=$(psql_db -Atc "SELECT count(*) FROM emoji_tasks WHERE id >= 4000000 AND id < 5000000 AND status NOT IN ('completed','failed')")
-  inflight=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk '/^galley_emoji_tasks_in_flight / { print $2 }')
-  [ "${inflight:-0}" -gt "$peak_long" ] && peak_long=$inflight
-  [ "$left" = 0 ] && break
-  sleep 0.2   # the end is seen within 0.2 s (plus one count)
-done
+# Half-way through the provider's latency every task is submitted and polling.
+plateau_tick() {
+  if [ -z "$plateau4" ] && awk -v a="$t0" -v b="$(now)" -v l="$long_latency" 'BEGIN { exit !(b - a > l / 2) }'; then
+    plateau4=$(proc_rss "$worker_pid")
+  fi
+}
+drain 4000000 5000000 plateau_tick
+peak_long=$peak
 t1=$(now)
 run4=$(elapsed "$t0" "$t1")
 cpu4=$(awk -v a="$cpu0" -v b="$(proc_cpu "$worker_pid")" 'BEGIN { printf "%.1f", b - a }')
@@ -293,6 +299,6 @@ fi
 echo "== summary"
 want 1 && echo "run 1 (0 s latency):  $(awk -v n="$tasks_fast" -v s="$run1" 'BEGIN { printf "%.0f", n / s }') tasks/s"
 want 2 && echo "run 2 (5 s latency):  $(awk -v n="$tasks_slow" -v s="$run2" 'BEGIN { printf "%.0f", n / s }') tasks/s with $peak_in_flight in flight, RSS peak $rss2, CPU $cpu2 s"
-[ "$tasks_long" -gt 0 ] && echo "run 4 ($long_latency s latency, poll $long_poll s): $rate4 tasks/s = $share4 % of ideal $ideal4 with $peak_long in flight, RSS peak $rss4, CPU $cpu4 s"
+want 4 && [ "$tasks_long" -gt 0 ] && echo "run 4 ($long_latency s latency, poll $long_poll s): $rate4 tasks/s = $share4 % of ideal $ideal4 with $peak_long in flight, RSS peak $rss4, CPU $cpu4 s"
 want 1 && echo "baselines: Redis XADD $xadd_rate/s, PostgreSQL UPDATE $update_tps/s"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
