@@ -98,6 +98,20 @@ def flash(driver):
     return found[0].text if found else ""
 
 
+def adjust_points(driver, amount, reason, result, failure):
+    """Posts the user page's adjust form and checks the flash and the balance it shows.
+    The click returns before the answer's page has loaded, so the flash is waited for."""
+    driver.get(URL + f"/admin/users?q={USER_ID}")
+    balance = int(text(driver, "#balance strong"))
+    form = driver.find_element(By.ID, "adjust-form")
+    form.find_element(By.NAME, "amount").send_keys(str(amount))
+    form.find_element(By.NAME, "reason").send_keys(reason)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, f"the adjustment's result ({result})", lambda: result in flash(driver), 30)
+    if int(text(driver, "#balance strong")) != balance + amount:
+        fail(failure, driver)
+
+
 def psql(sql):
     return subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-tAc", sql], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -173,15 +187,7 @@ def main():
         shot(driver, "tasks")
 
         # Points: credit 500 with a reason; the ledger and the audit show it.
-        driver.get(URL + f"/admin/users?q={USER_ID}")
-        balance = int(text(driver, "#balance strong"))
-        form = driver.find_element(By.ID, "adjust-form")
-        form.find_element(By.NAME, "amount").send_keys("500")
-        form.find_element(By.NAME, "reason").send_keys("goodwill: video never came")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(driver, "the adjustment's result", lambda: "Credited 500" in flash(driver), 30)
-        if int(text(driver, "#balance strong")) != balance + 500:
-            fail("the balance did not rise by 500", driver)
+        adjust_points(driver, 500, "goodwill: video never came", "Credited 500", "the balance did not rise by 500")
         first = driver.find_elements(By.CSS_SELECTOR, "#ledger tbody tr")[0].text
         if "reward" not in first or "500" not in first:
             fail("the ledger's newest row is not the credit: " + first, driver)
@@ -233,16 +239,7 @@ def main():
         if not plain.find_elements(By.CSS_SELECTOR, "#streams tbody tr"):
             fail("the overview has no streams without JavaScript", plain)
         shot(plain, "overview-no-javascript")
-        plain.get(URL + f"/admin/users?q={USER_ID}")
-        balance = int(text(plain, "#balance strong"))
-        form = plain.find_element(By.ID, "adjust-form")
-        form.find_element(By.NAME, "amount").send_keys("-100")
-        form.find_element(By.NAME, "reason").send_keys("correction without JavaScript")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        # The click returns before the answer's page has loaded: wait for it as the other posts do.
-        wait_for(plain, "the adjustment's result without JavaScript", lambda: "Debited 100" in flash(plain), 30)
-        if int(text(plain, "#balance strong")) != balance - 100:
-            fail("a form did not post without JavaScript", plain)
+        adjust_points(plain, -100, "correction without JavaScript", "Debited 100", "a form did not post without JavaScript")
         log("JavaScript off: pages render and forms post")
     finally:
         plain.quit()
