@@ -5,15 +5,18 @@ import GalleyRuntime
 import GalleyLedger
 
 /// The `webhook_events` stream handler: an entry names a stored event (`event_id`); the
-/// applier does the rest, in one transaction with the other entries in flight
-/// (``WebhookBatcher``). An entry that names nothing throws, so the shared consumer
+/// applier does the rest, in one transaction with the other entries in flight (group
+/// commit through a `StatementBatcher`). An entry that names nothing throws, so the shared consumer
 /// retries it and, after its maximum deliveries, dead-letters it.
 public struct WebhookStreamHandler: StreamHandler {
     public let applier: WebhookApplier
     public let pool: PostgresPool
     public let metrics: WebhookMetrics
     private let logger: Logger
-    private let batcher: WebhookBatcher
+    /// Each entry's handler hands its event over and waits; a free batch slot takes every
+    /// waiting event into one transaction (``WebhookApplier/applyBatch(eventIDs:pool:)``),
+    /// and each handler gets its own event's result.
+    private let batcher: StatementBatcher<String, Result<WebhookOutcome, any Error>>
 
     /// Batches hold up to `maxBatch` events, `maxRunning` of them at once; a `maxBatch` of 1
     /// applies each event in its own transaction.
@@ -23,19 +26,23 @@ public struct WebhookStreamHandler: StreamHandler {
         self.pool = pool
         self.metrics = metrics
         self.logger = logger
-        batcher = WebhookBatcher(applier: applier, pool: pool, maxBatch: maxBatch, maxRunning: maxRunning)
+        // A few yields let the entries one stream read started together join one batch.
+        batcher = StatementBatcher(maxBatch: maxBatch, maxRunning: maxRunning, gatherYields: 4) { eventIDs in
+            await applier.applyBatch(eventIDs: eventIDs, pool: pool)
+        }
     }
 
     /// Batches run so far and the events they carried.
     public var batchCounts: (batches: Int, events: Int) {
-        (batcher.batches.load(ordering: .relaxed), batcher.events.load(ordering: .relaxed))
+        let counts = batcher.counts
+        return (counts.batches, counts.items)
     }
 
     public func handle(_ entry: StreamEntry, deliveries: Int) async throws {
         guard let eventID = entry.fields["event_id"], !eventID.isEmpty else {
             throw WebhookError.missingEventID.with(entry.id)
         }
-        let outcome = try await batcher.submit(eventID)
+        let outcome = try await batcher.submit(eventID).get()
         guard outcome.status != .notFound else { throw WebhookError.unknownEvent.with(eventID) }
         metrics.record(outcome)
         switch outcome.status {
